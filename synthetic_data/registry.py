@@ -1,0 +1,74 @@
+"""Which datasets exist, how each is generated, and the names the rest of the project uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .countries import COUNTRIES, Country
+from .errors import SyntheticDataError
+
+DEFAULT_SEED = 2024
+SIZES = {"small": 1.0}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    title: str
+    generator: Callable[[Country, np.random.Generator, str], pd.DataFrame]
+    card: str  # the data card, markdown
+
+
+def _census(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
+    table = country.district_table()
+    return table[["district", "population"]].copy()
+
+
+def _mno_subscribers(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
+    n = 2000
+    districts = country.district_table()
+    p = districts["population"] / districts["population"].sum()
+    home = rng.choice(districts["district"].to_numpy(), size=n, p=p.to_numpy())
+    sex = np.where(rng.random(n) < 0.46, "F", "M")
+    age = rng.integers(15, 80, size=n)
+    return pd.DataFrame(
+        {
+            "sim_id": [f"S{i:06d}" for i in range(n)],
+            "age": age,
+            "sex": sex,
+            "home_district": home,
+        }
+    )
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec("census", "Census benchmark by district", _census, "Census population."),
+        DatasetSpec(
+            "mno_subscribers",
+            "Mobile operator subscribers",
+            _mno_subscribers,
+            "Synthetic subscribers of a mobile network operator.",
+        ),
+    )
+}
+
+
+def check_args(name: str | None, country: str, size: str, seed: int) -> None:
+    if name is not None and name not in DATASETS:
+        raise SyntheticDataError(
+            f"unknown dataset {name!r}; choose one of: {', '.join(sorted(DATASETS))}"
+        )
+    if country not in COUNTRIES:
+        raise SyntheticDataError(
+            f"unknown country {country!r}; choose one of: {', '.join(sorted(COUNTRIES))}"
+        )
+    if size not in SIZES:
+        raise SyntheticDataError(f"unknown size {size!r}; choose one of: {', '.join(SIZES)}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SyntheticDataError(f"the seed must be a whole number ≥ 0, got {seed!r}")
