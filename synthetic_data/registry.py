@@ -24,8 +24,18 @@ class DatasetSpec:
 
 
 def _census(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
-    table = country.district_table()
-    return table[["district", "population"]].copy()
+    # Stub: equal sexes, one age profile; the full generator replaces this.
+    bands = ["0-14", "15-34", "35-64", "65+"]
+    shares = np.array([0.185, 0.284, 0.376, 0.155])
+    rows = []
+    for district, population in country.district_table()[["district", "population"]].itertuples(
+        index=False
+    ):
+        cells = np.floor(np.outer([0.5, 0.5], shares) * population).astype(int)
+        cells[0, 0] += population - cells.sum()
+        for i, sex in enumerate(["F", "M"]):
+            rows += [(district, sex, b, int(c)) for b, c in zip(bands, cells[i], strict=True)]
+    return pd.DataFrame(rows, columns=["district", "sex", "age_band", "population"])
 
 
 def _mno_subscribers(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
