@@ -1,0 +1,132 @@
+"""Build the book: stage ``book/`` with generated pages, then run Sphinx strictly.
+
+The book's sources are never written to. A staging copy under ``_build/book-src`` receives the
+generated pages (each lab's student version, with a download link for its zip); Sphinx then
+builds it with warnings as errors (``-n -W --keep-going``) and a per-seed execution cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from .errors import GraderError
+from .labsource import Lab
+from .paths import BOOK, BuildPaths
+
+LAB_NOTE = """```{{admonition}} This page shows the student version
+:class: note
+**Download:** {{download}}`{zip_name} <{zip_name}>` (the notebook, its synthetic data and its
+checks). Unzip it, open `{notebook}` in Jupyter and work through it from the top; the check
+cells tell you how you are doing. Time: about {minutes} minutes.{lesson}
+```"""
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write only real changes, so Sphinx rebuilds only pages that changed."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _sync_tree(source: Path, target: Path, keep: set[str]) -> None:
+    """Mirror ``source`` into ``target`` (keeping mtimes) and drop stale files, except ``keep``."""
+    wanted = set()
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if "_build" in rel.parts or ".ipynb_checkpoints" in rel.parts:
+            continue
+        wanted.add(rel)
+        dest = target / rel
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif not dest.exists() or dest.read_bytes() != path.read_bytes():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    for path in sorted(target.rglob("*"), reverse=True):
+        rel = path.relative_to(target)
+        if rel in wanted or rel.parts[0] in keep:
+            continue
+        if path.is_file():
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def lab_page(lab: Lab, release_notebook: Path, zip_name: str) -> nbformat.NotebookNode:
+    notebook = nbformat.read(release_notebook, as_version=4)
+    lesson = f"\n\n**Lesson:** {{doc}}`/{lab.lesson}`" if lab.lesson else ""
+    note = LAB_NOTE.format(
+        zip_name=zip_name, notebook=lab.notebook_name, minutes=lab.minutes, lesson=lesson
+    )
+    title_first = notebook.cells and notebook.cells[0].source.lstrip().startswith("# ")
+    notebook.cells.insert(1 if title_first else 0, nbformat.v4.new_markdown_cell(note))
+    return notebook
+
+
+def stage(paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], seed: int) -> Path:
+    """Copy the book and add generated pages; return the staging folder."""
+    staging = paths.book_source
+    staging.mkdir(parents=True, exist_ok=True)
+    _sync_tree(BOOK, staging, keep={"labs", "_build", "conf.py"})
+    for lab, release_notebook, zip_path in labs:
+        page = lab_page(lab, release_notebook, zip_path.name)
+        write_if_changed(staging / "labs" / f"{lab.id}.ipynb", nbformat.writes(page).encode())
+        write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    # Lessons quote numbers from the data, so each seed has its own execution cache.
+    config["execute"]["cache"] = str((paths.root / "jupyter_cache" / f"seed-{seed}").resolve())
+    write_if_changed(
+        staging / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode("utf-8")
+    )
+    return staging
+
+
+_WARNING = re.compile(r"(WARNING|ERROR|CRITICAL)")
+
+
+def _readable(line: str, staging: Path) -> str:
+    line = line.replace(str(staging) + os.sep, "book/")
+    return re.sub(r"book/labs/(lab[\w-]+)\.ipynb", r"the page of \1 (from labs/\1/\1.md)", line)
+
+
+def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
+    """Run Jupyter Book's Sphinx configuration and a strict Sphinx build; return the HTML dir."""
+    env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+    run = subprocess.run(
+        [*jb, "config", "sphinx", str(staging)], capture_output=True, text=True, env=env
+    )
+    if run.returncode != 0:
+        raise GraderError(
+            "Jupyter Book could not read book/_config.yml or book/_toc.yml:\n"
+            + (run.stderr or run.stdout)[-2000:],
+            "check the YAML in book/_config.yml and book/_toc.yml",
+        )
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    log_file = paths.logs / "book.log"
+    cmd = [
+        sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q",
+        "-d", str(paths.root / "doctrees"), str(staging), str(paths.html),
+    ]  # fmt: skip
+    with log_file.open("w", encoding="utf-8") as out:
+        run = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+    if run.returncode != 0:
+        lines = log_file.read_text(encoding="utf-8").splitlines()
+        problems = [_readable(ln, staging) for ln in lines if _WARNING.search(ln)]
+        shown = "\n".join(f"  {p}" for p in problems[:30]) or "\n".join(lines[-30:])
+        raise GraderError(
+            f"the book did not build ({len(problems)} warning(s) or error(s)):\n{shown}",
+            f"fix the pages named above; the full log is {log_file}, and notebook "
+            f"execution reports are in {paths.html / 'reports'}",
+        )
+    log(f"book log: {log_file}")
+    return paths.html
