@@ -103,7 +103,11 @@ def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
     env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
     jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
     run = subprocess.run(
-        [*jb, "config", "sphinx", str(staging)], capture_output=True, text=True, env=env
+        [*jb, "config", "sphinx", str(staging)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if run.returncode != 0:
         raise GraderError(
@@ -118,7 +122,9 @@ def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
         "-d", str(paths.root / "doctrees"), str(staging), str(paths.html),
     ]  # fmt: skip
     with log_file.open("w", encoding="utf-8") as out:
-        run = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+        run = subprocess.run(
+            cmd, check=False, stdout=out, stderr=subprocess.STDOUT, text=True, env=env
+        )
     if run.returncode != 0:
         lines = log_file.read_text(encoding="utf-8").splitlines()
         problems = [_readable(ln, staging) for ln in lines if _WARNING.search(ln)]

@@ -58,5 +58,5 @@ def build(only: str | None, seed: int | None, no_book: bool, build_dir: Path) ->
 
     try:
         run_build(build_dir=build_dir, only=only, seed=seed, with_book=not no_book, echo=click.echo)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into messages
         _fail(exc, build_dir)

@@ -42,9 +42,12 @@ def check_type(value: object, expected: type | tuple[type, ...], what: str, hint
     """Fail unless ``value`` is an instance of ``expected`` (bools are never numbers)."""
     expected_types = expected if isinstance(expected, tuple) else (expected,)
     wants_number = any(t in (int, float) for t in expected_types)
-    if wants_number and _is_number(value):
-        if float in expected_types or isinstance(value, numbers.Integral):
-            return
+    if (
+        wants_number
+        and _is_number(value)
+        and (float in expected_types or isinstance(value, numbers.Integral))
+    ):
+        return
     if isinstance(value, expected_types) and not (isinstance(value, bool) and wants_number):
         return
     names = " or ".join(t.__name__ for t in expected_types)
@@ -174,7 +177,7 @@ def _show_short(shell, etype, value, tb, tb_offset=None):
 
 def _install() -> None:
     try:
-        shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821
+        shell = get_ipython()  # type: ignore[name-defined]
     except NameError:
         return  # plain Python (e.g. the command-line self-check): tracebacks are fine there
     if shell is not None:

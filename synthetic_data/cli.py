@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from . import COUNTRIES, DATASETS, DEFAULT_SEED, SIZES, SyntheticDataError, build as build_data
+from . import COUNTRIES, DATASETS, DEFAULT_SEED, SIZES, SyntheticDataError
+from . import build as build_data
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
