@@ -10,8 +10,10 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.apps import NbGraderAPI
 from nbgrader.converters import GenerateSolution
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from nbgrader.utils import capture_log, temp_attrs
 from traitlets.config import Config
 
@@ -32,6 +34,11 @@ SETTINGS = {
     },
     "ExecutePreprocessor": {"timeout": CELL_TIMEOUT_S},
     "Execute": {"timeout": CELL_TIMEOUT_S},
+    # nbgrader's feedback shows the graded notebook, hidden tests included; strip them with
+    # nbgrader's own preprocessor so tests can be reused with the next cohort.
+    "GenerateFeedback": {
+        "preprocessors": [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor],
+    },
 }
 
 
@@ -41,17 +48,36 @@ def config_for(course_dir: Path) -> Config:
         for key, value in values.items():
             config[section][key] = value
     config.CourseDirectory.root = str(course_dir)
+    # Learners hand in through an LMS or a shared folder, not nbgrader's exchange; a private
+    # exchange folder keeps nbgrader from probing a system-wide one it cannot write to.
+    config.Exchange.root = str(course_dir / "exchange")
     return config
 
 
 def write_config_file(course_dir: Path) -> None:
+    imports = set()
+
+    def literal(value):
+        if isinstance(value, list) and value and all(isinstance(v, type) for v in value):
+            imports.update(f"from {v.__module__} import {v.__name__}" for v in value)
+            return "[" + ", ".join(v.__name__ for v in value) + "]"
+        return repr(value)
+
+    settings = [
+        f"c.{section}.{key} = {literal(value)}"
+        for section, values in SETTINGS.items()
+        for key, value in values.items()
+    ]
     lines = [
         "# Written by `python -m grader`; nbgrader reads it when run inside this folder.",
+        *sorted(imports),
+        "",
+        "import os",
+        "",
         "c = get_config()  # noqa: F821",
+        *settings,
+        'c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")',
     ]
-    for section, values in SETTINGS.items():
-        for key, value in values.items():
-            lines.append(f"c.{section}.{key} = {value!r}")
     text = "\n".join(lines) + "\n"
     path = course_dir / "nbgrader_config.py"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -59,7 +85,7 @@ def write_config_file(course_dir: Path) -> None:
 
 
 def open_api(course_dir: Path) -> NbGraderAPI:
-    course_dir.mkdir(parents=True, exist_ok=True)
+    (course_dir / "exchange").mkdir(parents=True, exist_ok=True)
     write_config_file(course_dir)
     api = NbGraderAPI(config=config_for(course_dir))
     # nbgrader logs every step at INFO; our own progress lines say what matters.

@@ -41,6 +41,9 @@ DELIMITERS = (
     "=== BEGIN MARK SCHEME ===",
     "=== END MARK SCHEME ===",
 )
+# A line that looks like a delimiter but is not exactly one would leave its region in the
+# student version, so near-misses ("### BEGIN HIDDEN TEST", "## end solution") are errors.
+_NEAR_DELIMITER = re.compile(r"^\s*#+\s*(BEGIN|END)\s+(HIDDEN|SOLUTION|MARK)", re.IGNORECASE)
 _GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _LAB_ID = re.compile(r"^lab\d{2}-[a-z0-9-]+$")
 
@@ -165,8 +168,34 @@ def _apply_roles(path: Path, lab_id: str, notebook) -> None:
             raise GraderError(f"{where}: invalid nbgrader metadata: {exc}") from exc
 
 
+def _check_delimiters(where: str, source: str) -> None:
+    open_region = None
+    for line in source.splitlines():
+        stripped = line.strip()
+        if not _NEAR_DELIMITER.match(stripped):
+            continue
+        if stripped not in DELIMITERS:
+            raise GraderError(
+                f"{where}: {stripped!r} is not an nbgrader delimiter, so the region it marks "
+                "would reach learners",
+                "use exactly one of: " + ", ".join(DELIMITERS[:4]),
+            )
+        kind = stripped.split(" ", 2)[2]
+        if stripped.startswith("### BEGIN"):
+            if open_region:
+                raise GraderError(f"{where}: {stripped!r} inside an open {open_region} region")
+            open_region = kind
+        elif open_region != kind:
+            raise GraderError(f"{where}: {stripped!r} has no matching BEGIN line")
+        else:
+            open_region = None
+    if open_region:
+        raise GraderError(f"{where}: the {open_region} region is never closed", "add its END line")
+
+
 def _check_cell_shape(where: str, role: str, cell) -> None:
     source = cell.source
+    _check_delimiters(where, source)
     if role == "solution":
         if cell.cell_type != "code":
             raise GraderError(f"{where}: a 'solution' cell must be a code cell")

@@ -1,0 +1,96 @@
+"""The build's gates catch a wrong solution, free points and leaked answers, naming the lab."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import pipeline
+from grader.errors import GraderError
+
+pytestmark = pytest.mark.slow
+
+LAB = """---
+kernelspec: {{name: python3, display_name: Python 3, language: python}}
+lab: {{id: {lab_id}, title: Test, country: botswana, datasets: [census]}}
+---
+
+# Test lab
+
+```{{code-cell}} ipython3
+import pandas as pd
+census = pd.read_csv("data/census.csv")
+```
+
+```{{code-cell}} ipython3
+:role: solution
+:grade_id: q1
+
+### BEGIN SOLUTION
+total = int(census["population"].sum())
+### END SOLUTION
+```
+
+```{{code-cell}} ipython3
+:role: tests
+:grade_id: q1_tests
+:points: 1
+
+{tests}
+```
+"""
+
+GOOD_TESTS = """assert isinstance(total, int)
+### BEGIN HIDDEN TESTS
+assert total == int(census["population"].sum())
+### END HIDDEN TESTS"""
+
+
+def _build(tmp_path, tests: str):
+    labs = tmp_path / "labs"
+    lab_id = "lab99-test"
+    (labs / lab_id).mkdir(parents=True)
+    (labs / lab_id / f"{lab_id}.md").write_text(
+        LAB.format(lab_id=lab_id, tests=tests), encoding="utf-8"
+    )
+    return pipeline.build(
+        build_dir=tmp_path / "build", labs_dir=labs, with_book=False, echo=lambda _: None
+    )
+
+
+def test_a_sound_lab_passes(tmp_path):
+    result = _build(tmp_path, GOOD_TESTS)
+    assert result.labs == ["lab99-test"]
+    assert result.paths.release_zip("lab99-test").exists()
+
+
+@pytest.mark.parametrize(
+    ("tests", "message"),
+    [
+        (GOOD_TESTS.replace("assert total ==", "assert total + 1 =="), "solution fails 1 test"),
+        ("assert len(census) > 0", "pass on the untouched student version"),
+        (GOOD_TESTS.replace("BEGIN HIDDEN TESTS", "BEGIN HIDDEN TEST"), "not an nbgrader delim"),
+        (GOOD_TESTS.replace("### END HIDDEN TESTS", ""), "never closed"),
+    ],
+)
+def test_gates_name_the_lab_and_the_problem(tmp_path, tests, message):
+    with pytest.raises(GraderError, match=message) as info:
+        _build(tmp_path, tests)
+    assert "lab99-test" in str(info.value)
+    assert not (tmp_path / "build" / "zips" / "lab99-test.zip").exists()
+
+
+def test_a_secret_line_in_the_release_is_caught(tmp_path):
+    import nbformat
+
+    from grader import gates
+    from grader.labsource import read_lab
+
+    result = _build(tmp_path, GOOD_TESTS)
+    lab = read_lab(tmp_path / "labs" / "lab99-test" / "lab99-test.md")
+    source = result.paths.course / "source" / lab.id / lab.notebook_name
+    release = result.paths.course / "release" / lab.id / lab.notebook_name
+    leaked = nbformat.read(release, as_version=4)
+    leaked.cells.append(nbformat.v4.new_markdown_cell('total = int(census["population"].sum())'))
+    nbformat.write(leaked, release)
+    with pytest.raises(GraderError, match="leaks answers"):
+        gates.check_no_leaks(lab, source, release.parent)
