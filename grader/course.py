@@ -19,6 +19,7 @@ from traitlets.config import Config
 
 from .errors import GraderError
 from .labsource import Lab
+from .paths import ROOT
 
 COURSE_ID = "unlocking-private-data"
 CHECKS_MODULE = Path(__file__).with_name("lab_checks.py")
@@ -121,6 +122,14 @@ def write_source(course_dir: Path, lab: Lab, data_dir: Path) -> Path:
             )
         for path in found:
             shutil.copy2(path, target / "data" / path.name)
+    for name in lab.files:
+        path = ROOT / name
+        if not path.is_file():
+            raise GraderError(
+                f"{lab.path}: the file {name!r} in 'files:' does not exist",
+                "give a path relative to the repository root",
+            )
+        shutil.copy2(path, target / "data" / path.name)
     shutil.copy2(CHECKS_MODULE, target / "lab_checks.py")
     notebook_path = target / lab.notebook_name
     nbformat.write(lab.notebook, notebook_path)

@@ -57,6 +57,7 @@ class Lab:
     path: Path
     country: str
     datasets: list[str]
+    files: list[str]  # extra files (repository-relative) copied into the lab's data/ folder
     minutes: int
     lesson: str | None
     notebook: nbformat.NotebookNode = field(repr=False)
@@ -117,6 +118,7 @@ def read_lab(path: Path) -> Lab:
         path=path,
         country=str(meta["country"]),
         datasets=list(meta["datasets"]),
+        files=list(meta.get("files", [])),
         minutes=int(meta.get("minutes", 60)),
         lesson=meta.get("lesson"),
         notebook=notebook,
