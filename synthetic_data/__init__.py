@@ -1,8 +1,28 @@
 """Synthetic private-sector datasets for Botswana and Uruguay. No real person is in them."""
 
 from .build import build, load
+from .census import AGE_BANDS, AGE_EDGES, age_band
 from .countries import COUNTRIES
+from .data_cards import data_card
 from .errors import SyntheticDataError
-from .registry import DATASETS, DEFAULT_SEED, SIZES
+from .ground_truth import ground_truth
+from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION
+from .sizes import SIZES
 
-__all__ = ["COUNTRIES", "DATASETS", "DEFAULT_SEED", "SIZES", "SyntheticDataError", "build", "load"]
+__version__ = GENERATOR_VERSION
+
+__all__ = [
+    "AGE_BANDS",
+    "AGE_EDGES",
+    "COUNTRIES",
+    "DATASETS",
+    "DEFAULT_SEED",
+    "GENERATOR_VERSION",
+    "SIZES",
+    "SyntheticDataError",
+    "age_band",
+    "build",
+    "data_card",
+    "ground_truth",
+    "load",
+]

@@ -12,30 +12,57 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyogrio
 
-from .countries import COUNTRIES
 from .errors import SyntheticDataError
-from .registry import DATASETS, DEFAULT_SEED, check_args
+from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, check_args
 
-
-def _rng(name: str, country: str, seed: int) -> np.random.Generator:
-    # One independent stream per (dataset, country), so adding a dataset never reshuffles another.
-    key = [seed, *name.encode(), 0, *country.encode()]
-    return np.random.default_rng(np.random.SeedSequence(key))
+# GeoPackage stores a "last change" timestamp; pinning it keeps the file byte-identical.
+GPKG_DATE = "2024-01-01T00:00:00.000Z"
 
 
 @lru_cache(maxsize=64)
 def _generate(name: str, country: str, size: str, seed: int) -> pd.DataFrame:
-    return DATASETS[name].generator(COUNTRIES[country], _rng(name, country, seed), size)
+    return DATASETS[name].generator(country, size, seed)
 
 
 def load(
     name: str, country: str = "botswana", size: str = "small", seed: int | None = None
 ) -> pd.DataFrame:
-    """Return one synthetic dataset as a DataFrame (a fresh copy: callers may modify it)."""
+    """Return one synthetic dataset as a DataFrame (a fresh copy: callers may modify it).
+
+    ``districts`` is a GeoDataFrame. The same arguments always give the same data.
+    """
     seed = DEFAULT_SEED if seed is None else seed
     check_args(name, country, size, seed)
+    if size != "small" and DATASETS[name].streamed:
+        raise SyntheticDataError(
+            f"{name!r} at size {size!r} is too big to load into memory; write it to disk with "
+            f"`python -m synthetic_data build --size {size} --only {name} --out DIR` and read "
+            "the Parquet file in pieces"
+        )
     return _generate(name, country, size, seed).copy()
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".gpkg":
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+        try:
+            frame.to_file(path, driver="GPKG", layer=path.stem, engine="pyogrio")
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False, compression="zstd")
+    else:
+        frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def build(
@@ -45,41 +72,82 @@ def build(
     seed: int | None = None,
     names: list[str] | None = None,
 ) -> dict:
-    """Write datasets, their data cards and ``manifest.json`` into ``out``; return the manifest.
+    """Write datasets, their data cards, ``ground_truth.json`` and ``manifest.json`` to ``out``.
 
-    Files are written into a temporary sibling folder first and moved into place at the end,
-    so an interrupted build never leaves a folder that looks complete.
+    Returns the manifest. Files are written into a hidden sibling folder and moved into place
+    only when everything succeeded, so a failed build never leaves a folder that looks complete.
     """
+    from .data_cards import data_card
+    from .ground_truth import ground_truth
+    from .large import write_streamed
+
     seed = DEFAULT_SEED if seed is None else seed
-    names = sorted(DATASETS) if names is None else names
+    names = sorted(DATASETS) if names is None else list(names)
+    if not names:
+        raise SyntheticDataError("no datasets chosen; leave out --only to build all of them")
     for name in names:
         check_args(name, country, size, seed)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SyntheticDataError(f"{out} exists and is not a folder; choose another --out")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))
     except OSError as exc:
         raise SyntheticDataError(
             f"cannot write to {out.parent}: {exc.strerror}; choose a folder you can write to"
         ) from exc
     try:
         files = {}
-        for name in names:
-            frame = load(name, country, size, seed)
-            path = staging / f"{name}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n")
-            (staging / f"{name}.md").write_text(DATASETS[name].card + "\n", encoding="utf-8")
-            files[path.name] = {
-                "rows": len(frame),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            }
-        manifest = {"country": country, "size": size, "seed": seed, "files": files}
+        for name in sorted(names):
+            spec = DATASETS[name]
+            if spec.geometry:
+                path = staging / f"{name}.gpkg"
+            else:
+                path = staging / f"{name}.{'csv' if size == 'small' else 'parquet'}"
+            if size != "small" and spec.streamed:
+                rows = write_streamed(name, country, size, seed, path)
+            else:
+                frame = load(name, country, size, seed)
+                _write_table(frame, path)
+                rows = len(frame)
+            card = staging / f"{name}.md"
+            card.write_text(data_card(name, country, seed, size), encoding="utf-8")
+            files[path.name] = {"dataset": name, "rows": int(rows), "sha256": _sha256(path)}
+            files[card.name] = {"dataset": name, "sha256": _sha256(card)}
+        truth = staging / "ground_truth.json"
+        truth.write_text(
+            json.dumps(ground_truth(country, size, seed), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        files[truth.name] = {"sha256": _sha256(truth)}
+        manifest = {
+            "generator": "synthetic_data",
+            "generator_version": GENERATOR_VERSION,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "country": country,
+            "size": size,
+            "seed": seed,
+            "synthetic": True,
+            "files": files,
+        }
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+        # Swap into place: the old folder goes only once the new one is complete.
         if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+            old = out.with_name(f".{out.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except OSError as exc:
+        raise SyntheticDataError(
+            f"could not write the build to {out}: {exc}; check free space and permissions"
+        ) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest

@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthetic_data build ...`` (a thin layer over ``build``)."""
+"""Command line: ``python -m synthetic_data build ...`` (a thin layer over the library)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,26 @@ import sys
 
 import click
 
-from . import COUNTRIES, DATASETS, DEFAULT_SEED, SIZES, SyntheticDataError
+from . import COUNTRIES, DATASETS, DEFAULT_SEED, SIZES, SyntheticDataError, data_card
 from . import build as build_data
+
+# Plain strings, not click.Choice: the library checks values, so the CLI and Python users get
+# the same "what is wrong, what to do" message.
+_country = click.option(
+    "--country", default="botswana", show_default=True, help=f"One of: {', '.join(COUNTRIES)}."
+)
+_seed = click.option(
+    "--seed",
+    type=int,
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="Cohort seed: a different seed gives different numbers with the same structure.",
+)
+
+
+def _fail(exc: SyntheticDataError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,16 +34,40 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--country", type=click.Choice(sorted(COUNTRIES)), default="botswana")
-@click.option("--size", type=click.Choice(list(SIZES)), default="small")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True)
-@click.option("--only", "names", multiple=True, type=click.Choice(sorted(DATASETS)))
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@_country
+@click.option("--size", default="small", show_default=True, help=f"One of: {', '.join(SIZES)}.")
+@_seed
+@click.option(
+    "--only",
+    "names",
+    multiple=True,
+    help=f"Build only this dataset (repeatable). Datasets: {', '.join(DATASETS)}.",
+)
+@click.option("--out", required=True, type=click.Path(), help="Output folder (replaced whole).")
 def build(country: str, size: str, seed: int, names: tuple[str, ...], out: str) -> None:
-    """Write datasets, data cards and a manifest (with sha256 of each file) to OUT."""
+    """Write datasets, data cards, ground_truth.json and manifest.json (with sha256) to OUT."""
     try:
         manifest = build_data(out, country=country, size=size, seed=seed, names=list(names) or None)
     except SyntheticDataError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(f"wrote {len(manifest['files'])} datasets to {out}")
+        _fail(exc)
+    datasets = {f["dataset"] for f in manifest["files"].values() if "dataset" in f}
+    click.echo(f"wrote {len(datasets)} datasets for {country} (size {size}, seed {seed}) to {out}")
+
+
+@main.command()
+@click.argument("name")
+@_country
+@_seed
+def card(name: str, country: str, seed: int) -> None:
+    """Print the data card (MyST markdown) of dataset NAME."""
+    try:
+        click.echo(data_card(name, country=country, seed=seed), nl=False)
+    except SyntheticDataError as exc:
+        _fail(exc)
+
+
+@main.command(name="list")
+def list_datasets() -> None:
+    """List the datasets and their titles."""
+    for name, spec in DATASETS.items():
+        click.echo(f"{name:20} {spec.title}")

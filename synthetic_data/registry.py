@@ -1,69 +1,58 @@
-"""Which datasets exist, how each is generated, and the names the rest of the project uses."""
+"""Which datasets exist, how each is generated, and the input checks every entry point shares."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from .countries import COUNTRIES, Country
+from . import auxiliary, cards, census, geography, mno, rides
+from .countries import COUNTRIES
 from .errors import SyntheticDataError
+from .sizes import SIZES
 
 DEFAULT_SEED = 2024
-SIZES = {"small": 1.0}
+MAX_SEED = 2**32 - 1
+# Bump when any generator changes its output: the manifest records it, so labs notice.
+GENERATOR_VERSION = "1.0.0"
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
     title: str
-    generator: Callable[[Country, np.random.Generator, str], pd.DataFrame]
-    card: str  # the data card, markdown
+    generator: Callable[[str, str, int], pd.DataFrame]
+    geometry: bool = False  # written as GeoPackage
+    streamed: bool = False  # too big to hold at size "large": written in chunks, not loaded
 
 
-def _census(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
-    # Stub: equal sexes, one age profile; the full generator replaces this.
-    bands = ["0-14", "15-34", "35-64", "65+"]
-    shares = np.array([0.185, 0.284, 0.376, 0.155])
-    rows = []
-    for district, population in country.district_table()[["district", "population"]].itertuples(
-        index=False
-    ):
-        cells = np.floor(np.outer([0.5, 0.5], shares) * population).astype(int)
-        cells[0, 0] += population - cells.sum()
-        for i, sex in enumerate(["F", "M"]):
-            rows += [(district, sex, b, int(c)) for b, c in zip(bands, cells[i], strict=True)]
-    return pd.DataFrame(rows, columns=["district", "sex", "age_band", "population"])
+def _census(country: str, size: str, seed: int) -> pd.DataFrame:
+    return census.census(COUNTRIES[country])
 
 
-def _mno_subscribers(country: Country, rng: np.random.Generator, size: str) -> pd.DataFrame:
-    n = 2000
-    districts = country.district_table()
-    p = districts["population"] / districts["population"].sum()
-    home = rng.choice(districts["district"].to_numpy(), size=n, p=p.to_numpy())
-    sex = np.where(rng.random(n) < 0.46, "F", "M")
-    age = rng.integers(15, 80, size=n)
-    return pd.DataFrame(
-        {
-            "sim_id": [f"S{i:06d}" for i in range(n)],
-            "age": age,
-            "sex": sex,
-            "home_district": home,
-        }
-    )
+def _districts(country: str, size: str, seed: int) -> pd.DataFrame:
+    return geography.districts_frame(COUNTRIES[country])
 
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("census", "Census benchmark by district", _census, "Census population."),
         DatasetSpec(
-            "mno_subscribers",
-            "Mobile operator subscribers",
-            _mno_subscribers,
-            "Synthetic subscribers of a mobile network operator.",
+            "census", "Census benchmark: population by district, sex and age band", _census
+        ),
+        DatasetSpec("districts", "District boundaries (schematic)", _districts, geometry=True),
+        DatasetSpec("mno_towers", "Mobile network towers", mno.towers),
+        DatasetSpec("mno_subscribers", "Mobile network subscribers (SIMs)", mno.subscribers),
+        DatasetSpec("mno_cdr", "Call detail records (calls and texts)", mno.cdr, streamed=True),
+        DatasetSpec("card_holders", "Payment card holders", cards.card_holders),
+        DatasetSpec("card_merchants", "Card-accepting merchants", cards.card_merchants),
+        DatasetSpec(
+            "card_transactions", "Card transactions", cards.card_transactions, streamed=True
+        ),
+        DatasetSpec("ride_trips", "Ride-hailing trips", rides.ride_trips),
+        DatasetSpec(
+            "auxiliary", "Auxiliary public knowledge about a few people", auxiliary.auxiliary
         ),
     )
 }
@@ -79,6 +68,12 @@ def check_args(name: str | None, country: str, size: str, seed: int) -> None:
             f"unknown country {country!r}; choose one of: {', '.join(sorted(COUNTRIES))}"
         )
     if size not in SIZES:
-        raise SyntheticDataError(f"unknown size {size!r}; choose one of: {', '.join(SIZES)}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise SyntheticDataError(f"the seed must be a whole number ≥ 0, got {seed!r}")
+        raise SyntheticDataError(
+            f"unknown size {size!r}; choose one of: {', '.join(SIZES)} (small for labs, "
+            "large for national scale)"
+        )
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise SyntheticDataError(
+            f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}; "
+            f"leave it out to use the default {DEFAULT_SEED}"
+        )

@@ -1,0 +1,422 @@
+"""Data cards: one MyST page per dataset (plain markdown, rendered in the book's appendix)."""
+
+from __future__ import annotations
+
+from .census import AGE_BANDS
+from .countries import COUNTRIES
+from .geography import geography
+from .names import LOCALES
+from .planted import AGE_PROFILE, PLANTED
+from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, check_args
+from .sizes import SIZES
+
+DISCLAIMER = (
+    "**Synthetic data: no real person is in it.** Every person, phone number, card, trip and "
+    "name was invented by a random generator. Resemblance to real people is coincidence. Only "
+    "the district names, their census populations and national sex totals are real facts."
+)
+
+# dataset -> (purpose, [(column, type, meaning)], [planted patterns], how generated)
+CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
+    "census": (
+        "The official benchmark: compare any dataset's coverage with it to find who is missing.",
+        [
+            ("district", "string", "District (Botswana) or department (Uruguay), real name"),
+            ("sex", "string", "F or M"),
+            ("age_band", "string", "One of " + ", ".join(f"`{b}`" for b in AGE_BANDS)),
+            ("population", "integer", "Persons in the cell"),
+        ],
+        [
+            "District totals equal the published census populations exactly.",
+            "National totals by sex equal {female_source}.",
+            "Age structure: {age_note}",
+            (
+                "Towns and the capital have fewer children and more young adults; older women "
+                "outnumber older men."
+            ),
+        ],
+        (
+            "Iterative proportional fitting of a schematic district x sex x age table to the "
+            "district, sex and age-band margins, then integer rounding that keeps district and "
+            "national sex totals exact. It does not depend on the seed."
+        ),
+    ),
+    "districts": (
+        "Maps and spatial joins: which district a tower, merchant or trip end lies in.",
+        [
+            ("district", "string", "District or department name"),
+            ("capital", "string", "Main town"),
+            ("population", "integer", "Census population"),
+            ("capital_lat", "float", "Approximate latitude of the capital (about 0.05°)"),
+            ("capital_lon", "float", "Approximate longitude of the capital"),
+            ("area_km2_schematic", "float", "Area of the schematic shape, not the real area"),
+            ("geometry", "polygon", "Schematic shape, WGS 84 (EPSG:4326)"),
+        ],
+        [
+            (
+                "Shapes are **schematic**: Voronoi cells around the capitals, clipped to the Natural "
+                "Earth 1:110m country outline. They are not official boundaries, and their areas are "
+                "far from the real ones."
+            ),
+        ],
+        (
+            "shapely Voronoi polygons around the capitals, intersected with the public-domain "
+            "Natural Earth outline vendored in the package. Written as GeoPackage."
+        ),
+    ),
+    "mno_towers": (
+        "Where the operator's antennas are: the spatial unit of every call detail record.",
+        [
+            ("tower_id", "string", "Tower identifier"),
+            ("district", "string", "District the tower is in"),
+            ("lat", "float", "Latitude"),
+            ("lon", "float", "Longitude"),
+        ],
+        [
+            "{towers} towers; the count per district grows with population^0.7 (at least two).",
+            "Towers cluster at towns; some are spread over the countryside.",
+        ],
+        "Random points in each district's schematic shape around its main settlement.",
+    ),
+    "mno_subscribers": (
+        "The operator's customer register (SIM registration): who is covered, and who is not.",
+        [
+            ("sim_id", "string", "SIM identifier (pseudonymous)"),
+            ("phone_number", "string", "{phone_note}"),
+            ("name", "string", "Registered name (invented, from Faker's `{locale}` lists)"),
+            ("age", "integer", "Age of the registered owner, 15 or over"),
+            ("sex", "string", "F or M"),
+            ("home_district", "string", "District of residence"),
+            ("home_tower_id", "string", "Tower nearest to home"),
+            ("work_tower_id", "string", "Tower nearest to the workplace; empty if not working"),
+        ],
+        [
+            (
+                "Ownership bias: probability of owning a SIM = {sim_base} x sex factor {sim_sex} x "
+                "age factor {sim_age} x {sim_rural} if rural. Fewer women, fewer older and fewer "
+                "rural people; no one under 15."
+            ),
+            (
+                "Several SIMs per person: P(2 SIMs) = {p2}, P(3 SIMs) = {p3} among owners; a "
+                "person's SIMs share name, age, sex and places."
+            ),
+            (
+                "Rural residents live in districts but not in towns, so rural districts are "
+                "under-represented; compare with `census` (ages 15+) using `synthetic_data.age_band`."
+            ),
+        ],
+        (
+            "A hidden synthetic population is sampled from the census cells; each person owns SIMs "
+            "with the planted probability. Homes and workplaces are points in the district shapes; "
+            "some people in districts near {hubs} commute there."
+        ),
+    ),
+    "mno_cdr": (
+        "Call detail records: mobility, re-identification and aggregation labs.",
+        [
+            ("caller", "string", "Phone number of the SIM that made the call or sent the text"),
+            (
+                "callee",
+                "string",
+                "Number called; about 10% are on other networks (not in `mno_subscribers`)",
+            ),
+            ("timestamp", "datetime", "Local time, to the second"),
+            ("tower_id", "string", "Tower that carried the event (the caller's location)"),
+            ("duration_s", "integer", "Call length in seconds; 0 for texts"),
+            ("type", "string", "`call` or `sms`"),
+        ],
+        [
+            (
+                "Only outgoing events are recorded; about {cdr_per_day} events per SIM per day on "
+                "average, with heavy-tailed activity between SIMs."
+            ),
+            (
+                "Routines: at night people are at home (93%), in working hours of working days "
+                "workers are at work (75%), otherwise at home or one of three favourite places."
+            ),
+            (
+                "Diurnal rhythm (quiet nights, evening peak) and weekly rhythm (Saturday 0.85, "
+                "Sunday 0.7 of weekday activity)."
+            ),
+            "Holiday: {holidays}: activity and movement like a Sunday, no commuting.",
+            "Lockdown: {lockdown}. Residents stay near home; outsiders cannot enter.",
+            "Uniqueness at tower x hour resolution: {uniq}.",
+        ],
+        (
+            "Per SIM and day a Poisson number of events; hour from the diurnal profile; place from "
+            "the routine; contact from a personal list of {contacts} (weights 1/rank). All "
+            "vectorised with numpy."
+        ),
+    ),
+    "card_holders": (
+        "A bank's card register: account-ownership bias next to the census.",
+        [
+            ("card_id", "string", "Card identifier (pseudonymous)"),
+            ("name", "string", "Card holder name (invented)"),
+            ("age", "integer", "Age"),
+            ("sex", "string", "F or M"),
+            ("district", "string", "District of residence"),
+        ],
+        [
+            (
+                "Ownership bias: probability = {card_base} x sex factor {card_sex} x age factor "
+                "{card_age} x {card_rural} if rural."
+            ),
+            (
+                "Card holders are drawn from the same hidden population as the subscribers: some "
+                "people are in both datasets."
+            ),
+        ],
+        "Each person in the hidden population holds one card with the planted probability.",
+    ),
+    "card_merchants": (
+        "Shops that accept cards: the places in `card_transactions`.",
+        [
+            ("merchant_id", "string", "Merchant identifier"),
+            ("merchant_name", "string", "Invented name: district, category and a number"),
+            (
+                "category",
+                "string",
+                (
+                    "grocery, fuel, pharmacy, restaurant, clothing, "
+                    "electronics, transport or utilities"
+                ),
+            ),
+            ("district", "string", "District"),
+            ("lat", "float", "Latitude"),
+            ("lon", "float", "Longitude"),
+        ],
+        ["{merchants} merchants; count per district grows with population^0.9."],
+        "Random categories and points near each district's main settlement.",
+    ),
+    "card_transactions": (
+        "Card payments: spending patterns and the re-identification power of a few purchases.",
+        [
+            ("transaction_id", "string", "Transaction identifier"),
+            ("card_id", "string", "Card (see `card_holders`)"),
+            ("merchant_id", "string", "Merchant (see `card_merchants`)"),
+            ("timestamp", "datetime", "Local time, to the second"),
+            ("amount", "float", "Amount in {currency}"),
+            ("currency", "string", "{currency}"),
+        ],
+        [
+            "Holders shop in their home district (75%), near work (15%) or anywhere (rarely).",
+            "Shop-hours rhythm; weekends and holidays as in the CDR.",
+            (
+                "Lockdown: non-essential shops (restaurant, clothing, electronics, transport) in "
+                "{lockdown_district} take no payments during the lockdown."
+            ),
+        ],
+        "Per holder and day a Poisson number of payments; lognormal amounts by category.",
+    ),
+    "ride_trips": (
+        "Ride-hailing trips: trip ends reveal homes and workplaces.",
+        [
+            ("trip_id", "string", "Trip identifier"),
+            ("rider_id", "string", "Rider (pseudonymous)"),
+            ("driver_id", "string", "Driver (pseudonymous)"),
+            ("city", "string", "District of the city: {ride_cities}"),
+            ("pickup_time", "datetime", "Pick-up time"),
+            ("dropoff_time", "datetime", "Drop-off time"),
+            ("pickup_lat", "float", "Pick-up latitude (GPS, a few tens of metres noise)"),
+            ("pickup_lon", "float", "Pick-up longitude"),
+            ("dropoff_lat", "float", "Drop-off latitude"),
+            ("dropoff_lon", "float", "Drop-off longitude"),
+            ("distance_km", "float", "Route length (straight line x 1.3)"),
+            ("fare", "float", "Fare in {currency}, peak surcharge 1.3 at 7-9 and 17-19"),
+            ("currency", "string", "{currency}"),
+        ],
+        [
+            "Riders are town dwellers, mostly aged 18-54.",
+            "80% of trips start or end at the rider's home: homes can be found by clustering.",
+        ],
+        "Per rider and day a Poisson number of trips between home, work and other town points.",
+    ),
+    "auxiliary": (
+        (
+            "What an attacker could know from outside (social media, news, neighbours) about a "
+            "few subscribers: the starting point of linkage-attack labs."
+        ),
+        [
+            ("aux_id", "string", "Person in this table"),
+            ("name", "string", "Name (the same invented name as in the registers)"),
+            ("sex", "string", "F or M"),
+            ("age", "integer", "Age"),
+            ("home_district", "string", "District of residence"),
+            ("kind", "string", "`home` (home area) or `visit` (a dated sighting)"),
+            ("source", "string", "Where the fact came from"),
+            ("lat", "float", "Latitude: home to 0.01°, visits to about 300 m"),
+            ("lon", "float", "Longitude"),
+            ("time", "string", "Hour of a visit (`YYYY-MM-DD HH:00`); empty for home"),
+        ],
+        [
+            (
+                "Each of the people is a real subscriber of `mno_subscribers`; each visit is one of "
+                "their CDR events away from home, blurred in place and time."
+            ),
+            (
+                "Who they are (SIM ids, card and rider ids if any) is in `ground_truth.json` under "
+                "`linkable`."
+            ),
+        ],
+        "People with a primary SIM and at least ten events away from home are drawn at random.",
+    ),
+}
+
+
+def _fmt(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
+def _facts(country: str, seed: int, size: str) -> dict:
+    from .ground_truth import ground_truth
+
+    c = COUNTRIES[country]
+    p = PLANTED[country]
+    truth = ground_truth(country, size, seed)
+    lock = truth["anomalies"]["lockdown"]
+    uniq = ", ".join(f"k={k}: {v['share']:.1%}" for k, v in truth["uniqueness"]["k"].items())
+    if country == "uruguay":
+        age_note = (
+            "Censo 2023 broad shares (0-14 18.5%, 15-34 28.4%, 35-64 37.6%, 65+ 15.6%; "
+            "they sum to 100.1% and are normalised); the split inside each broad group is ours."
+        )
+        phone_note = (
+            "Synthetic national mobile number, `9` then 7 digits (URSEC plan); international "
+            "form +598. Not a real subscriber"
+        )
+    else:
+        age_note = (
+            "**schematic, not official**: the fact sheet gives no Botswana age structure, so a "
+            "plausible young profile is used ("
+            + ", ".join(
+                f"{b} {s:.1%}" for b, s in zip(AGE_BANDS, AGE_PROFILE[country], strict=True)
+            )
+            + ")."
+        )
+        phone_note = (
+            "Synthetic national mobile number, 8 digits starting `7` (BOCRA plan); "
+            "international form +267. Not a real subscriber"
+        )
+    return {
+        "female_source": p.female_source,
+        "age_note": age_note,
+        "phone_note": phone_note,
+        "locale": LOCALES[country],
+        "towers": SIZES[size].towers,
+        "merchants": SIZES[size].merchants,
+        "sim_base": p.sim_base,
+        "sim_sex": _fmt(p.sim_sex),
+        "sim_age": _fmt(p.sim_age),
+        "sim_rural": p.sim_rural,
+        "p2": p.extra_sims[0],
+        "p3": p.extra_sims[1],
+        "card_base": p.card_base,
+        "card_sex": _fmt(p.card_sex),
+        "card_age": _fmt(p.card_age),
+        "card_rural": p.card_rural,
+        "hubs": " and ".join(p.hubs),
+        "cdr_per_day": SIZES[size].calls_per_day,
+        "contacts": 8,
+        "holidays": "; ".join(f"{h['date']} ({h['name']})" for h in truth["anomalies"]["holidays"]),
+        "lockdown": f"{lock['district']}, {lock['start']} to {lock['end']} (seed-dependent)",
+        "lockdown_district": lock["district"],
+        "uniq": uniq,
+        "currency": p.currency,
+        "ride_cities": ", ".join(p.ride_cities),
+        "country": c.name,
+    }
+
+
+def data_card(
+    name: str, country: str = "botswana", seed: int | None = None, size: str = "small"
+) -> str:
+    """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown)."""
+    from .build import load
+
+    seed = DEFAULT_SEED if seed is None else seed
+    check_args(name, country, size, seed)
+    purpose, columns, patterns, how = CARDS[name]
+    facts = _facts(country, seed, size)
+    c = COUNTRIES[country]
+    anchors_moved = [
+        d
+        for d, (lon, lat) in zip(
+            c.district_table()["district"], geography(country).anchors, strict=True
+        )
+        if (lon, lat) != tuple(c.district_table().set_index("district").loc[d, ["lon", "lat"]])
+    ]
+    rows = (
+        f"{len(load(name, country, size, seed)):,}"
+        if size == "small" or not DATASETS[name].streamed
+        else "see manifest.json"
+    )
+    lines = [
+        f"# {DATASETS[name].title} ({c.name}, synthetic)",
+        "",
+        DISCLAIMER,
+        "",
+        (
+            f"- Dataset: `{name}`; country setting: {c.name}; size: `{size}`; seed: {seed}; "
+            f"rows: {rows}"
+        ),
+        f"- Load: `synthetic_data.load({name!r}, country={country!r}, size={size!r}, seed={seed})`",
+        f"- Generator version: {GENERATOR_VERSION}",
+        "",
+        "## Purpose",
+        "",
+        purpose,
+        "",
+        "## Codebook",
+        "",
+        "| Column | Type | Meaning |",
+        "|---|---|---|",
+        *[f"| `{col}` | {typ} | {text.format(**facts)} |" for col, typ, text in columns],
+        "",
+        "## Planted patterns",
+        "",
+        *[f"- {p.format(**facts)}" for p in patterns],
+        (
+            "- Exact planted values and measurements are in `ground_truth.json` "
+            "(`synthetic_data.ground_truth(country, size, seed)`)."
+        ),
+        "",
+        "## How it was generated",
+        "",
+        how.format(**facts),
+        "",
+        (
+            "Every table comes from numpy random generators seeded from a `SeedSequence` of the seed, "
+            "the country and the dataset, so the same seed gives the same bytes and a different seed "
+            "gives different numbers with the same structure. People are drawn from one hidden "
+            "synthetic population sampled from the census table, so the same invented person can "
+            "appear in several datasets."
+        ),
+        "",
+        "## Provenance and limits",
+        "",
+        (
+            f"- District names, census populations and capitals: {c.name} census {c.census_year}, "
+            "from the course fact sheet (`domain_facts.md`, section E). Capital coordinates are "
+            "approximate (about 0.05°)."
+        ),
+        "- District shapes are schematic Voronoi cells clipped to the Natural Earth 1:110m "
+        "outline (public domain)."
+        + (
+            f" Capitals outside the coarse outline ({', '.join(anchors_moved)}) are moved inside "
+            "it for placing homes, towers and shops."
+            if anchors_moved
+            else ""
+        ),
+        (
+            "- Behaviour parameters (ownership factors, routines, rhythms, the lockdown) are "
+            "invented to teach with, loosely inspired by published gaps (GSMA Mobile Gender Gap, "
+            "Findex); they are not estimates for this country."
+        ),
+        f"- Names come from Faker's `{facts['locale']}` lists (Faker has no Setswana list; "
+        "isiZulu is the nearest southern African one)."
+        if country == "botswana"
+        else f"- Names come from Faker's `{facts['locale']}` (Rioplatense Spanish) lists.",
+        "",
+    ]
+    return "\n".join(lines)
