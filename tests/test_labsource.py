@@ -99,3 +99,9 @@ def test_missing_lab_block_says_what_to_do(tmp_path):
     with pytest.raises(GraderError, match="no 'lab:' block") as info:
         read_lab(path)
     assert info.value.hint
+
+
+def test_the_template_compiles():
+    lab = read_lab(LABS / "_template" / "lab00-template.md")
+    assert lab.id == "lab00-template"
+    assert lab.datasets == ["census"]
