@@ -108,11 +108,12 @@ def sample_in_cells(
     return np.round(out, 5)
 
 
-def nearest(points: np.ndarray, targets: np.ndarray, k: int = 1, chunk: int = 20_000) -> np.ndarray:
+def nearest(points: np.ndarray, targets: np.ndarray, k: int = 1) -> np.ndarray:
     """Indices of the ``k`` nearest targets for each point (equirectangular distance)."""
     scale = np.cos(np.deg2rad(targets[:, 1].mean()))
     t = targets * [scale, 1.0]
     out = np.empty((len(points), k), dtype=np.int64)
+    chunk = max(1, 4_000_000 // len(targets))  # bounds the distance matrix to ~100 MB
     for start in range(0, len(points), chunk):
         p = points[start : start + chunk] * [scale, 1.0]
         d2 = ((p[:, None, :] - t[None, :, :]) ** 2).sum(axis=2)

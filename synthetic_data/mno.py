@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .census import _largest_remainder
 from .countries import COUNTRIES
@@ -18,6 +19,8 @@ from .sizes import SIZES
 from .timeline import sample_hours, timeline
 
 PREFIX = {"botswana": "BW", "uruguay": "UY"}
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default string dtype
+TYPES = pa.array(["call", "sms"])
 CONTACTS = 8  # people each SIM calls or texts; weights fall as 1/rank
 OFF_NET_SHARE = 0.1  # contacts on another network: their numbers are not in the subscriber table
 
@@ -175,6 +178,22 @@ def subscribers(country_key: str, size: str, seed: int) -> pd.DataFrame:
     )
 
 
+def _take(book: pa.Array, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    # Arrow's take builds string columns ~10x faster than indexing a numpy array of str,
+    # and gives pandas' default ``str`` dtype, so labs see ordinary string columns.
+    return pd.array(book.take(index), dtype=STR)
+
+
+@lru_cache(maxsize=8)
+def _books(country_key: str, size: str, seed: int) -> tuple[pa.Array, pa.Array, pa.Array]:
+    s = sims(country_key, size, seed)
+    return (
+        pa.array(s.phone.tolist()),
+        pa.array([*s.phone.tolist(), *s.offnet.tolist()]),
+        pa.array(towers(country_key, size, seed)["tower_id"].tolist()),
+    )
+
+
 def cdr_chunk(country_key: str, size: str, seed: int, first: int, last: int) -> pd.DataFrame:
     """Outgoing calls and texts of SIMs ``first..last-1``, sorted by time.
 
@@ -182,20 +201,18 @@ def cdr_chunk(country_key: str, size: str, seed: int, first: int, last: int) -> 
     bounded memory and the result does not depend on how many chunks are held at once.
     """
     arrays = cdr_arrays(country_key, size, seed, first, last)
-    s = sims(country_key, size, seed)
-    tower_ids = towers(country_key, size, seed)["tower_id"].to_numpy()
-    callee_book = np.concatenate([s.phone, s.offnet])
-    callee = np.where(
-        arrays["contact"] >= 0, arrays["contact"], len(s.phone) - 1 - arrays["contact"]
-    )
+    n_sims = len(sims(country_key, size, seed).phone)
+    callers, callees, tower_ids = _books(country_key, size, seed)
+    contact = arrays["contact"]
+    callee = np.where(contact >= 0, contact, n_sims - 1 - contact)
     return pd.DataFrame(
         {
-            "caller": s.phone[arrays["sim"]],
-            "callee": callee_book[callee],
+            "caller": _take(callers, arrays["sim"]),
+            "callee": _take(callees, callee),
             "timestamp": arrays["timestamp"],
-            "tower_id": tower_ids[arrays["tower"]],
+            "tower_id": _take(tower_ids, arrays["tower"]),
             "duration_s": arrays["duration_s"],
-            "type": np.where(arrays["sms"], "sms", "call"),
+            "type": _take(TYPES, arrays["sms"].astype(np.int8)),
         }
     )
 
@@ -228,10 +245,12 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
     at_work_time = ~rest & (hour >= 8) & (hour < 17) & (work_t >= 0)
     at_work_time &= ~resident_locked & ~work_locked
     night = (hour < 7) | (hour >= 21)
-    # Cumulative probabilities of (home, favourite place, anywhere) by context; the rest is work.
-    p_home = np.select([resident_locked, at_work_time, night], [0.9, 0.05, 0.93], 0.55)
-    p_fav = np.select([resident_locked, at_work_time, night], [0.1, 0.15, 0.06], 0.42)
-    p_any = np.select([resident_locked, at_work_time, night], [0.0, 0.02, 0.01], 0.03)
+    # Probabilities of (home, favourite place, anywhere) by context; the rest is work.
+    # Contexts: 0 daytime, 1 locked-down resident, 2 working hours, 3 night.
+    context = np.where(resident_locked, 1, np.where(at_work_time, 2, np.where(night, 3, 0)))
+    p_home = np.array([0.55, 0.9, 0.05, 0.93])[context]
+    p_fav = np.array([0.42, 0.1, 0.15, 0.06])[context]
+    p_any = np.array([0.03, 0.0, 0.02, 0.01])[context]
     u = rng.random(n)
     second_home = rng.random(n) < 0.15  # the phone sometimes picks the next-nearest tower
     tower = np.where(
@@ -253,7 +272,8 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
     sms = rng.random(n) < s.sms_share[sim]
     duration = np.where(sms, 0, np.maximum(1, np.rint(rng.lognormal(np.log(60), 1.0, n))))
     seconds = day * 86_400 + hour * 3_600 + rng.integers(3_600, size=n)
-    order = np.lexsort((sim, seconds))
+    # Sort by time, ties by SIM: one integer key is much faster than a lexsort.
+    order = np.argsort(seconds * m + local)
     return {
         "sim": sim[order],
         "contact": contact[order],
