@@ -6,7 +6,7 @@ from .countries import COUNTRIES
 from .data_cards import data_card
 from .errors import SyntheticDataError
 from .ground_truth import ground_truth
-from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION
+from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, SEED_VARIABLE, resolve_seed
 from .sizes import SIZES
 
 __version__ = GENERATOR_VERSION
@@ -18,6 +18,7 @@ __all__ = [
     "DATASETS",
     "DEFAULT_SEED",
     "GENERATOR_VERSION",
+    "SEED_VARIABLE",
     "SIZES",
     "SyntheticDataError",
     "age_band",
@@ -25,4 +26,5 @@ __all__ = [
     "data_card",
     "ground_truth",
     "load",
+    "resolve_seed",
 ]

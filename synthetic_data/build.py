@@ -15,7 +15,7 @@ import pandas as pd
 import pyogrio
 
 from .errors import SyntheticDataError
-from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, check_args
+from .registry import DATASETS, GENERATOR_VERSION, check_args, resolve_seed
 
 # GeoPackage stores a "last change" timestamp; pinning it keeps the file byte-identical.
 GPKG_DATE = "2024-01-01T00:00:00.000Z"
@@ -33,7 +33,7 @@ def load(
 
     ``districts`` is a GeoDataFrame. The same arguments always give the same data.
     """
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(seed)
     check_args(name, country, size, seed)
     if size != "small" and DATASETS[name].streamed:
         raise SyntheticDataError(
@@ -81,7 +81,7 @@ def build(
     from .ground_truth import ground_truth
     from .large import write_streamed
 
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(seed)
     names = sorted(DATASETS) if names is None else list(names)
     if not names:
         raise SyntheticDataError("no datasets chosen; leave out --only to build all of them")

@@ -7,7 +7,7 @@ from .countries import COUNTRIES
 from .geography import geography
 from .names import LOCALES
 from .planted import AGE_PROFILE, PLANTED
-from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, check_args
+from .registry import DATASETS, GENERATOR_VERSION, check_args, resolve_seed
 from .sizes import SIZES
 
 DISCLAIMER = (
@@ -334,7 +334,7 @@ def data_card(
     """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown)."""
     from .build import load
 
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(seed)
     check_args(name, country, size, seed)
     purpose, columns, patterns, how = CARDS[name]
     facts = _facts(country, seed, size)

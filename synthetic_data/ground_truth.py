@@ -78,9 +78,9 @@ def uniqueness(country_key: str, size: str, seed: int) -> dict:
 
 @lru_cache(maxsize=8)
 def ground_truth(country: str = "botswana", size: str = "small", seed: int | None = None) -> dict:
-    from .registry import DEFAULT_SEED, GENERATOR_VERSION, check_args
+    from .registry import GENERATOR_VERSION, check_args, resolve_seed
 
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(seed)
     check_args(None, country, size, seed)
     c = COUNTRIES[country]
     planted = PLANTED[country]

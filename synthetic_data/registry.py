@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,25 @@ DEFAULT_SEED = 2024
 MAX_SEED = 2**32 - 1
 # Bump when any generator changes its output: the manifest records it, so labs notice.
 GENERATOR_VERSION = "1.0.0"
+
+
+SEED_VARIABLE = "SYNTHETIC_DATA_SEED"
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The seed to use: the one given, else the cohort seed in $SYNTHETIC_DATA_SEED, else the
+    public default. The course build sets the variable so lessons show a cohort's numbers."""
+    if seed is not None:
+        return seed
+    value = os.environ.get(SEED_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_SEED
+    if not value.isdigit() or int(value) > MAX_SEED:
+        raise SyntheticDataError(
+            f"${SEED_VARIABLE} is {value!r}, not a whole number from 0 to {MAX_SEED}; "
+            "set it to a cohort seed such as 7, or unset it for the public data"
+        )
+    return int(value)
 
 
 @dataclass(frozen=True)
