@@ -27,3 +27,20 @@ def test_a_bad_seed_variable_says_what_to_do(monkeypatch, value):
 def test_no_variable_means_the_public_seed(monkeypatch):
     monkeypatch.delenv(sd.SEED_VARIABLE, raising=False)
     assert sd.resolve_seed(None) == sd.DEFAULT_SEED
+
+
+@pytest.mark.slow
+def test_a_cohort_build_has_other_numbers_and_still_passes_its_gates(built, tmp_path):
+    from grader import course, pipeline
+
+    lab = "lab01-meet-the-data"
+    cohort = pipeline.build(
+        build_dir=tmp_path / "cohort", only=lab, seed=7, with_book=False, echo=lambda _: None
+    )
+    assert cohort.labs == [lab]  # compiled and gated with the cohort's data
+
+    def data(result):
+        folder = course.source_dir(result.paths.course, lab) / "data"
+        return (folder / "mno_subscribers.csv").read_bytes()
+
+    assert data(cohort) != data(built)
