@@ -42,7 +42,5 @@ def prepare(build_dir: Path) -> None:
     existing = os.environ.get("JUPYTER_PATH", "")
     if jupyter_path not in existing.split(os.pathsep):
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (jupyter_path, existing) if p)
-    # Plots in labs and lessons render to files, never to a window.
-    os.environ.setdefault("MPLBACKEND", "Agg")
     # Jupyter warns when platformdirs will change; adopting the new behaviour silences it.
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
