@@ -347,3 +347,27 @@ def test_cli_check_release_exit_codes():
     verdicts = {p.stem: runner.invoke(main, [*args, str(p)]).exit_code for p in RELEASES}
     assert set(verdicts.values()) == {0, 1}
     assert runner.invoke(main, [*args[:2], "nowhere.yaml", str(RELEASES[0])]).exit_code == 1
+
+
+# --- the lab that teaches it ---------------------------------------------------------------
+
+LAB = ROOT / "labs" / "lab04-agreements-as-code" / "lab04-agreements-as-code.md"
+
+
+def test_lab_uses_the_same_vague_purposes():
+    text = LAB.read_text(encoding="utf-8")
+    block = re.search(r"VAGUE_PURPOSES = \((.*?)\)", text, re.DOTALL).group(1)
+    assert tuple(re.findall(r'"([^"]+)"', block)) == VAGUE_PURPOSES
+
+
+def test_lab_ships_the_schema_every_sample_draft_and_release():
+    from grader.labsource import read_lab
+
+    shipped = set(read_lab(LAB).files)
+    expected = {
+        str(p.relative_to(ROOT))
+        for p in [SCHEMA_PATH, BOTSWANA, URUGUAY, *(SAMPLES / "drafts").glob("*.yaml")]
+    } | {str(p.relative_to(ROOT)) for p in (SAMPLES / "releases").iterdir()}
+    assert shipped == expected
+    names = [p.rsplit("/", 1)[-1] for p in shipped]
+    assert len(names) == len(set(names)), "files are copied flat into data/: names must differ"
