@@ -18,6 +18,7 @@ from .findings import ERROR, WARNING, Finding
 from .yamlfile import DOCUMENT, read_yaml_file
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "agreement.schema.json"
+SAMPLES_DIR = Path(__file__).with_name("samples")
 
 # A purpose containing one of these phrases lets the data be used for almost anything. The list
 # is a teaching heuristic, not a legal test: a precise purpose names what is measured, where
