@@ -99,7 +99,7 @@ def index_page(seed: int) -> str:
             "patterns were planted on purpose (for the labs to find) and how it was generated."
         ),
         "",
-        "| Dataset | What it is |",
+        "| Dataset | Name in code |",
         "|---|---|",
     ]
     for name, spec in synthetic_data.DATASETS.items():
