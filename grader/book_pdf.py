@@ -88,6 +88,8 @@ def print_pdf(browser: str, page: Path, target: Path) -> None:
             browser,
             *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
+            # Headings become PDF bookmarks: a reader can jump to any lesson or lab.
+            "--generate-pdf-document-outline",
             f"--print-to-pdf={target}",
             page.resolve().as_uri(),
         ]

@@ -152,23 +152,37 @@ def test_start_page_links_to_the_pdf(html, page):
     assert target.exists(), f"the PDF link points to a missing file: {target}"
 
 
+def _outline_titles(reader: pypdf.PdfReader) -> list[str]:
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(re.sub(r"\s+", " ", item.title))
+
+    walk(reader.outline)
+    return titles
+
+
 def test_pdf_holds_the_whole_book_in_order(html):
-    pdf = html / book_pdf.PDF_NAME
-    reader = pypdf.PdfReader(pdf)
-    text = " ".join(p.extract_text() for p in reader.pages)
-    text = re.sub(r"\s+", " ", text)
-    # Titles in table-of-contents order: start page, a lesson, a lab, appendix, trainer guide.
+    reader = pypdf.PdfReader(html / book_pdf.PDF_NAME)
+    bookmarks = _outline_titles(reader)
+    # Page titles in table-of-contents order: start page, a lesson, a lab, appendix, trainer guide.
     titles = [
         "Start here",
         "Why privately held data for public good",
         "Lab 1",
         "Glossary",
         "Data cards",
+        "Call detail records",
         "Trainer guide",
         "Rubrics for written answers",
+        "Facilitation notes",
     ]
-    positions = [text.find(t) for t in titles]
+    positions = [next((i for i, b in enumerate(bookmarks) if t in b), -1) for t in titles]
     missing = [t for t, p in zip(titles, positions, strict=True) if p < 0]
-    assert missing == [], f"the PDF lacks: {missing}"
-    assert positions == sorted(positions), f"the PDF is not in book order: {positions}"
-    assert len(reader.pages) > 20
+    assert missing == [], f"the PDF has no bookmark for: {missing}"
+    assert positions == sorted(positions), f"the PDF is not in book order: {bookmarks}"
+    assert len(reader.pages) > 20, f"the PDF has only {len(reader.pages)} pages"
