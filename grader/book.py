@@ -1,7 +1,8 @@
 """Build the book: stage ``book/`` with generated pages, then run Sphinx strictly.
 
 The book's sources are never written to. A staging copy under ``_build/book-src`` receives the
-generated pages (each lab's student version, with a download link for its zip); Sphinx then
+generated pages (each lab's student version, with a download link for its zip, and the data-card
+appendix from ``synthetic_data``); Sphinx then
 builds it with warnings as errors (``-n -W --keep-going``) and a per-seed execution cache.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from . import data_appendix
 from .errors import GraderError
 from .labsource import Lab
 from .paths import BOOK, BuildPaths
@@ -38,7 +40,12 @@ def write_if_changed(path: Path, data: bytes) -> None:
 
 
 def _sync_tree(source: Path, target: Path, keep: set[str]) -> None:
-    """Mirror ``source`` into ``target`` (keeping mtimes) and drop stale files, except ``keep``."""
+    """Mirror ``source`` into ``target`` (keeping mtimes) and drop stale files, except ``keep``.
+
+    ``keep`` holds folder paths relative to ``target`` (e.g. ``labs``, ``appendix/data``) whose
+    generated contents survive the sync.
+    """
+    kept = [tuple(Path(k).parts) for k in keep]
     wanted = set()
     for path in source.rglob("*"):
         rel = path.relative_to(source)
@@ -53,7 +60,7 @@ def _sync_tree(source: Path, target: Path, keep: set[str]) -> None:
             shutil.copy2(path, dest)
     for path in sorted(target.rglob("*"), reverse=True):
         rel = path.relative_to(target)
-        if rel in wanted or rel.parts[0] in keep:
+        if rel in wanted or any(rel.parts[: len(k)] == k for k in kept):
             continue
         if path.is_file():
             path.unlink()
@@ -76,11 +83,12 @@ def stage(paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], seed: int) -> P
     """Copy the book and add generated pages; return the staging folder."""
     staging = paths.book_source
     staging.mkdir(parents=True, exist_ok=True)
-    _sync_tree(BOOK, staging, keep={"labs", "_build", "conf.py"})
+    _sync_tree(BOOK, staging, keep={"labs", "_build", "conf.py", data_appendix.FOLDER})
     for lab, release_notebook, zip_path in labs:
         page = lab_page(lab, release_notebook, zip_path.name)
         write_if_changed(staging / "labs" / f"{lab.id}.ipynb", nbformat.writes(page).encode())
         write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
+    data_appendix.write(staging, seed, write_if_changed)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     # Lessons quote numbers from the data, so each seed has its own execution cache.
     config["execute"]["cache"] = str((paths.root / "jupyter_cache" / f"seed-{seed}").resolve())

@@ -42,21 +42,32 @@ def main() -> None:
 )
 @click.option("--no-book", is_flag=True, help="Build data and labs only, not the book.")
 @click.option(
+    "--no-pdf", is_flag=True, help="Skip the whole-book PDF (printed with headless Chromium)."
+)
+@click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_BUILD,
     show_default=True,
     help="Where every output goes.",
 )
-def build(only: str | None, seed: int | None, no_book: bool, build_dir: Path) -> None:
+def build(only: str | None, seed: int | None, no_book: bool, no_pdf: bool, build_dir: Path) -> None:
     """Generate data, compile and gate every lab, pack zips, build the book.
 
     Outputs: BUILD_DIR/course (nbgrader course: source, release, solution),
-    BUILD_DIR/zips (one zip per lab for learners) and BUILD_DIR/html (the book).
+    BUILD_DIR/zips (one zip per lab for learners), BUILD_DIR/html (the book) and
+    BUILD_DIR/html/unlocking-private-data.pdf (the whole book, if Chromium is installed).
     """
     from .pipeline import build as run_build
 
     try:
-        run_build(build_dir=build_dir, only=only, seed=seed, with_book=not no_book, echo=click.echo)
+        run_build(
+            build_dir=build_dir,
+            only=only,
+            seed=seed,
+            with_book=not no_book,
+            with_pdf=not no_pdf,
+            echo=click.echo,
+        )
     except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into messages
         _fail(exc, build_dir)

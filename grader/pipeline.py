@@ -10,7 +10,7 @@ from pathlib import Path
 
 import synthetic_data
 
-from . import book, bundle, course, environment, gates
+from . import book, book_pdf, bundle, course, environment, gates
 from .errors import GraderError
 from .labsource import Lab, find_labs, read_lab
 from .paths import DEFAULT_BUILD, LABS, BuildPaths
@@ -26,6 +26,7 @@ class BuildResult:
     labs: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     html: Path | None = None
+    pdf: Path | None = None
 
 
 def select_labs(labs_dir: Path, only: str | None) -> list[Path]:
@@ -53,6 +54,7 @@ def build(
     seed: int | None = None,
     with_book: bool = True,
     labs_dir: Path = LABS,
+    with_pdf: bool = True,
     echo: Callable[[str], None] = print,
 ) -> BuildResult:
     """Build everything; raise ``GraderError`` naming what failed and what to do."""
@@ -61,7 +63,7 @@ def build(
     result = BuildResult(paths=paths, seed=seed)
     environment.prepare(paths.root)
     sources = select_labs(labs_dir, only)
-    steps = 5 if with_book else 4
+    steps = 4 + int(with_book) + int(with_book and with_pdf)
     started = time.perf_counter()
 
     def step(n: int, text: str) -> None:
@@ -124,6 +126,13 @@ def build(
         staging = book.stage(paths, all_labs, seed)
         result.html = book.build_html(paths, staging, seed, echo)
         echo(f"      ✓ {result.html / 'index.html'} ({time.perf_counter() - t0:.1f} s)")
+        if with_pdf:
+            step(6, "Printing the whole book to one PDF for offline reading")
+            t0 = time.perf_counter()
+            result.pdf = pdf = book_pdf.build_pdf(paths, staging, seed, echo)
+            if pdf is not None:
+                size = pdf.stat().st_size / 1e6
+                echo(f"      ✓ {pdf} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
     echo(f"Done in {time.perf_counter() - started:.0f} s.")
     return result
 

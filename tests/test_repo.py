@@ -6,6 +6,7 @@ import subprocess
 
 import yaml
 
+from grader import data_appendix
 from grader.labsource import find_labs
 from grader.paths import BOOK, LABS, ROOT
 
@@ -45,12 +46,29 @@ def test_every_lab_is_in_the_book():
         assert f"labs/{lab.stem}" in files, f"add labs/{lab.stem} to book/_toc.yml"
 
 
+def _generated_pages() -> set[str]:
+    """Pages the build writes into the staging copy: lab pages and the data-card appendix."""
+    return {f"labs/{p.stem}" for p in find_labs(LABS)} | set(data_appendix.docnames())
+
+
 def test_every_toc_entry_exists():
-    labs = {f"labs/{p.stem}" for p in find_labs(LABS)}
+    generated = _generated_pages()
     for entry in _toc_files():
-        if entry in labs:
-            continue  # generated from labs/ at build time
+        if entry in generated:
+            continue
         assert (BOOK / f"{entry}.md").exists(), f"book/_toc.yml names a missing page: {entry}"
+
+
+def test_generated_pages_are_not_in_the_sources():
+    # A hand-written page with a generated page's name would be overwritten silently.
+    for entry in data_appendix.docnames():
+        assert not (BOOK / f"{entry}.md").exists(), f"book/{entry}.md is generated; remove it"
+
+
+def test_every_data_card_is_in_the_book():
+    files = _toc_files()
+    for entry in data_appendix.docnames():
+        assert entry in files, f"add {entry} to book/_toc.yml (under appendix/data/index)"
 
 
 def test_every_lesson_states_objectives_and_time():
