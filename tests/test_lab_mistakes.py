@@ -29,12 +29,19 @@ def _source(built, lab_id):
 
 
 @pytest.fixture(scope="session")
-def perfect_scores(built):
-    scores = {}
+def scores(built):
+    """Per lab: the answer key's score, then each mistake's, from one kernel per lab."""
+    results = {}
     for path in LABS_FOUND:
+        source = _source(built, path.stem)
+        found = mistakes.load_mistakes(path, read_lab(path).notebook)
+        notebooks = [mistakes.answer_key(source)] + [
+            mistakes.answer_key(source, {m.grade_id: m.code}) for m in found
+        ]
         folder = course.source_dir(built.paths.course, path.stem)
-        scores[path.stem] = mistakes.score(mistakes.answer_key(_source(built, path.stem)), folder)
-    return scores
+        perfect, *mutants = mistakes.score_many(notebooks, folder)
+        results[path.stem] = (perfect, dict(zip(found, mutants, strict=True)))
+    return results
 
 
 @pytest.mark.parametrize("path", LABS_FOUND, ids=lambda p: p.stem)
@@ -50,16 +57,27 @@ def test_every_answer_has_mistakes_to_catch(path):
 
 
 @pytest.mark.parametrize("path", LABS_FOUND, ids=lambda p: p.stem)
-def test_answer_key_gets_full_marks(perfect_scores, path):
-    score = perfect_scores[path.stem]
-    assert score.max_points > 0
-    assert score.points == score.max_points
+def test_answer_key_gets_full_marks(scores, path):
+    perfect, _ = scores[path.stem]
+    assert perfect.max_points > 0
+    assert perfect.points == perfect.max_points
 
 
 @pytest.mark.parametrize(("path", "mistake"), CASES)
-def test_a_mistake_loses_points(built, perfect_scores, path, mistake):
-    source = _source(built, path.stem)
-    folder = course.source_dir(built.paths.course, path.stem)
-    mutant = mistakes.answer_key(source, {mistake.grade_id: mistake.code})
-    score = mistakes.score(mutant, folder)
-    assert score.points < perfect_scores[path.stem].points, f"not caught: {mistake.why}"
+def test_a_mistake_loses_points(scores, path, mistake):
+    perfect, mutants = scores[path.stem]
+    assert mutants[mistake].points < perfect.points, f"not caught: {mistake.why}"
+
+
+def test_a_shared_kernel_starts_each_notebook_clean(built):
+    """A mistake's leftovers must not rescue the next notebook: run a mistake first, then a
+    notebook that skips the answer, and the second must not find the first's variables."""
+    lab_id = "lab01-meet-the-data"
+    source = _source(built, lab_id)
+    folder = course.source_dir(built.paths.course, lab_id)
+    skipped = {"q1_count": "pass"}
+    first, second = mistakes.score_many(
+        [mistakes.answer_key(source), mistakes.answer_key(source, skipped)], folder
+    )
+    assert first.by_cell["q1_count_tests"] > 0
+    assert second.by_cell["q1_count_tests"] == 0
