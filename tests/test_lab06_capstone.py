@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import re
+import importlib.util
 
 import pytest
 
@@ -23,17 +23,26 @@ AGREEMENT = ROOT / "agreements" / "samples" / "botswana-health-restriction.yaml"
 RELEASES = sorted((ROOT / "agreements" / "samples" / "releases").glob("release-*.yaml"))
 
 
-def _lab_function(name: str):
-    """A function defined in a set-up cell of the lab, taken from its MyST source."""
+@pytest.fixture(scope="module")
+def lab_functions(tmp_path_factory):
+    """The functions the lab's set-up cells define, imported from its MyST source."""
+    sources = []
     for cell in read_lab(LAB).notebook.cells:
-        if cell.cell_type != "code" or f"def {name}(" not in cell.source:
-            continue
+        graded = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or graded.get("solution") or graded.get("grade"):
+            continue  # answers and tests are graded by test_labs.py
         tree = ast.parse(cell.source)
-        node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
-        namespace: dict = {"re": re}
-        exec(compile(ast.Module(body=[node], type_ignores=[]), str(LAB), "exec"), namespace)
-        return namespace[name]
-    raise AssertionError(f"the lab defines no function {name}")
+        sources += [
+            ast.get_source_segment(cell.source, node)
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef)
+        ]
+    path = tmp_path_factory.mktemp("lab06") / "lab06_functions.py"
+    path.write_text("import re\n\n\n" + "\n\n\n".join(sources) + "\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("lab06_functions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +60,16 @@ def test_the_capstone_agreement_is_fictional_and_names_real_laws(agreement):
     provider = next(p for p in agreement["parties"] if p["role"] == "data_provider")
     assert provider["name"] == "A mobile operator (fictional)"
     laws = " ".join(law["name"] for law in agreement["legal_basis"]["laws"])
-    assert "Act 18 of 2024" in laws and "Statistics Act" in laws
+    assert "Act 18 of 2024" in laws
+    assert "Statistics Act" in laws
     assert "disputed" in AGREEMENT.read_text(encoding="utf-8")
 
 
 def test_the_agreement_covers_the_synthetic_period_and_the_publication(agreement):
     period = synthetic_data.ground_truth("botswana")["period"]
     covered = agreement["data"]["period"]
-    assert str(covered["start"]) <= period["start"] and period["end"] <= str(covered["end"])
+    assert str(covered["start"]) <= period["start"]
+    assert period["end"] <= str(covered["end"])
     # The lab's letter asks to publish 14 days after the last day of data.
     publish = dt.date.fromisoformat(period["end"]) + dt.timedelta(days=14)
     term = agreement["term"]
@@ -84,17 +95,19 @@ def test_the_lab_ships_its_agreements_and_the_schema():
 
 
 @pytest.mark.parametrize("seed", [synthetic_data.DEFAULT_SEED, 3, 6])
-def test_the_letter_states_the_planted_restriction_for_any_seed(seed):
-    planted_events = _lab_function("planted_events")
-    (district, start, end), holidays = planted_events(synthetic_data.data_card("mno_cdr", seed=seed))
+def test_the_letter_states_the_planted_restriction_for_any_seed(lab_functions, seed):
+    planted_events = lab_functions.planted_events
+    (district, start, end), holidays = planted_events(
+        synthetic_data.data_card("mno_cdr", seed=seed)
+    )
     truth = synthetic_data.ground_truth("botswana", seed=seed)["anomalies"]
     lockdown = truth["lockdown"]
     assert (district, start, end) == (lockdown["district"], lockdown["start"], lockdown["end"])
     assert holidays == [(h["date"], h["name"]) for h in truth["holidays"]]
 
 
-def test_a_card_without_the_restriction_gives_a_plain_message():
-    planted_events = _lab_function("planted_events")
+def test_a_card_without_the_restriction_gives_a_plain_message(lab_functions):
+    planted_events = lab_functions.planted_events
     with pytest.raises(ValueError, match="does not say where and when"):
         planted_events("# A data card\n\n- Holiday: 2024-09-30 (Botswana Day).\n")
 
@@ -124,9 +137,11 @@ def _cases(agreement):
     }
 
 
-def test_the_labs_check_release_keeps_lab_4s_contract(agreement):
-    lab_check = _lab_function("check_release")
-    lab4_sample, _ = load_agreement(ROOT / "agreements" / "samples" / "botswana-statistics-mno.yaml")
+def test_the_labs_check_release_keeps_lab_4s_contract(lab_functions, agreement):
+    lab_check = lab_functions.check_release
+    lab4_sample, _ = load_agreement(
+        ROOT / "agreements" / "samples" / "botswana-statistics-mno.yaml"
+    )
     releases = [load_release(path)[0] for path in RELEASES]
     for document in (agreement, lab4_sample):
         for release in [*_cases(document), *releases]:
