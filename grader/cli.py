@@ -228,9 +228,9 @@ def collect(lab: str, source: Path, course_dir: Path) -> None:
 @click.option(
     "--memory",
     type=click.IntRange(min=256),
-    default=2048,
+    default=4096,
     show_default=True,
-    help="Memory limit per submission, in MB.",
+    help="Memory (address space) limit per process, in MB.",
 )
 @_course_option
 def autograde(lab, students, force, workers, timeout, memory, course_dir) -> None:
