@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
         timeout=int(timeout),
         allow_errors=True,
         kernel_name="python3",
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         interrupt_on_timeout=False,
         startup_timeout=120,
         resources={"metadata": {"path": "."}},

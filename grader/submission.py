@@ -366,6 +366,23 @@ def _error(ename: str, text: str) -> NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=text, traceback=[f"✗ {text}"])
 
 
+def plain_message(output) -> str:
+    """What a failed check says, in words, without code: a traceback can quote hidden tests."""
+    ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
+    if ename == "CheckFailed" or ename in ("NotRun", "NotGraded"):
+        return evalue
+    if ename == "NameError":
+        name = evalue.split("'")[1] if "'" in evalue else evalue
+        return f"'{name}' is not defined: run the cell that defines it, then check again."
+    return f"the check could not run on this answer ({ename}: {evalue[:200]})"
+
+
+def _plain_error(output) -> NotebookNode:
+    if output.get("output_type") != "error":
+        return output
+    return _error(str(output.get("ename", "Error")), plain_message(output))
+
+
 _KEEP_OUTPUTS = {"stream", "error", "execute_result", "display_data"}
 
 
@@ -398,6 +415,8 @@ def graded_notebook(
             cell.outputs = outputs.get(grade_id, [])
         elif kind == "tests" and not ran(cell):
             cell.outputs = [_error("NotRun", f"this test did not run: {why_not_run}")]
+        elif kind == "tests":
+            cell.outputs = [_plain_error(o) for o in cell.outputs]
         cells.append(cell)
     tested.cells = cells
     return tested
