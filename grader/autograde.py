@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -142,6 +143,7 @@ def execute_one(
                 reasons.insert(0, f"the learner's kernel stopped ({run.reason}){where}")
         if answered is not None:
             reasons += _learner_errors(answered, limits)
+        reasons += _unusable_answers(answers_dir / "out")
         if run.truncated:
             reasons.append("output over the limit was cut")
 
@@ -189,6 +191,25 @@ def _copy_plain_files(source: Path, target: Path) -> None:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination, follow_symlinks=False)
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def _unusable_answers(out: Path) -> list[str]:
+    """Answers that could not be carried over as plain data (they fail their checks)."""
+    reasons = []
+    for manifest in sorted(out.glob("*/manifest.json")):
+        try:
+            entries = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(entries, dict):
+            continue
+        for name, entry in entries.items():
+            if isinstance(entry, dict) and entry.get("t") == "unusable":
+                why = str(entry.get("why", ""))[:120]
+                reason = f"the answer {str(name)[:40]} is {why}, so its checks fail"
+                if reason not in reasons:
+                    reasons.append(reason)
+    return reasons
 
 
 def _learner_errors(answered, limits: Limits) -> list[str]:

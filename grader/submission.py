@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,11 @@ def read_submission(path: Path) -> NotebookNode:
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise Malformed("the file is JSON but not a Jupyter notebook (no cells)")
     try:
-        notebook = nbformat.reads(json.dumps(raw), as_version=4)
+        with warnings.catch_warnings():
+            # Duplicate or missing cell ids are repaired by nbformat; that is not the learner's
+            # fault and does not change grading.
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as exc:
         raise Malformed(f"the notebook cannot be read: {str(exc)[:200]}") from exc
     cells = []
