@@ -158,7 +158,8 @@ def test_nothing_is_deleted(graded):
 def test_regrading_gives_identical_scores_and_skips_unless_forced(graded):
     cohort = graded["cohort"]
     again = autograde(cohort, LAB, workers=2, limits=LIMITS, echo=lambda _: None, progress=False)
-    assert len(again.skipped) == len(graded["cases"]) and not again.statuses
+    assert len(again.skipped) == len(graded["cases"])
+    assert not again.statuses
     chosen = [graded["ids"][n] for n in ("perfect", "transformer")]
     regraded = autograde(
         cohort,
