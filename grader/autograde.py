@@ -105,7 +105,12 @@ def _where(notebook, index: int | None) -> str:
 
 
 def execute_one(
-    plan: submission.LabPlan, lab_source: Path, path: Path, student: str, limits: Limits
+    plan: submission.LabPlan,
+    lab_source: Path,
+    path: Path,
+    student: str,
+    limits: Limits,
+    kernels: sandbox.TestKernels,
 ) -> Executed:
     """Both runs for one learner; never raises for anything the submission does."""
     started = time.perf_counter()
@@ -148,11 +153,13 @@ def execute_one(
             reasons.append("output over the limit was cut")
 
         tests_dir = Path(tmp) / "tests-run"
-        sandbox.prepare_workdir(tests_dir, lab_source)
+        tests_dir.mkdir()
         _copy_plain_files(answers_dir / "out", tests_dir / "answers")
-        test_nb = submission.test_run(plan, matched)
+        test_nb = submission.clean_run(plan, matched, answers="job/answers")
         nbformat.write(test_nb, tests_dir / "tests.ipynb")
-        checked = sandbox.execute(tests_dir, "tests.ipynb", limits, _code_cells(test_nb), shared)
+        checked = kernels.run(
+            tests_dir / "tests.ipynb", tests_dir / "answers", _code_cells(test_nb)
+        )
         tested = _read_untrusted(checked.notebook)
         if checked.status != "ok" or tested is None:
             if status == "graded":
@@ -335,9 +342,11 @@ def autograde(
         workers = workers or os.cpu_count() or 1
         echo(f"Grading {len(todo)} submission(s) of {lab.id} with {workers} worker(s)")
         bar = tqdm(total=len(todo), unit="notebook", disable=not progress, dynamic_ncols=True)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        scratch = tempfile.TemporaryDirectory(prefix="grader-kernels-")
+        kernels = sandbox.TestKernels(Path(scratch.name), lab_source, limits)
+        with scratch, ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
-                pool.submit(execute_one, plan, lab_source, path, student, limits): student
+                pool.submit(execute_one, plan, lab_source, path, student, limits, kernels): student
                 for student, path in todo.items()
             }
             for future in as_completed(futures):
@@ -353,6 +362,7 @@ def autograde(
                 if record["status"] == "error":
                     outcome.problems.append(student)
                 bar.update(1)
+            kernels.close()
         bar.close()
     for student, record in sorted(outcome.statuses.items()):
         score = (

@@ -9,13 +9,16 @@ the limits but without isolation, and the tools say so loudly.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,3 +198,109 @@ def _read_result(workdir: Path, out_name: str, returncode: int, stderr: str) -> 
         if "MemoryError" in stderr:
             reason = "the notebook ran out of memory"
         return Run("crashed", None, f"{reason}: {tail}" if tail else reason, [], workdir / out_name)
+
+
+class TestKernels:
+    """Long-lived sandboxed kernels for the grader's own test notebooks, one per worker.
+
+    No learner code ever runs in them: they execute the lab's source cells and tests on
+    answers loaded as data, so one kernel can serve many submissions (its namespace is reset
+    between them, and it is replaced after any timeout or crash). This halves the kernel
+    starts per submission.
+    """
+
+    def __init__(self, root: Path, lab_source: Path, limits: Limits):
+        self.root, self.lab_source, self.limits = root, lab_source, limits
+        self.idle: queue.SimpleQueue = queue.SimpleQueue()
+        self.all: list[_Server] = []
+        self.lock = threading.Lock()
+
+    def run(self, test_notebook: Path, answers: Path, code_cells: int) -> Run:
+        """Execute; the executed notebook is copied next to ``test_notebook``."""
+        try:
+            server = self.idle.get_nowait()
+        except queue.Empty:
+            with self.lock:
+                server = _Server(
+                    self.root / f"kernel-{len(self.all)}", self.lab_source, self.limits
+                )
+                self.all.append(server)
+        try:
+            return server.run(test_notebook, answers, code_cells)
+        finally:
+            self.idle.put(server)
+
+    def close(self) -> None:
+        for server in self.all:
+            server.stop()
+
+
+class _Server:
+    def __init__(self, workdir: Path, lab_source: Path, limits: Limits):
+        self.workdir, self.limits = workdir, limits
+        self.shared = prepare_workdir(workdir, lab_source)
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        sandboxed = available()
+        here = INSIDE if sandboxed else str(self.workdir)
+        command = [
+            sys.executable,
+            f"{here}/{RUNNER.name}",
+            "--serve",
+            str(self.limits.cell_timeout),
+            str(self.limits.max_output),
+        ]
+        if sandboxed:
+            command = [*_bwrap_prefix(self.workdir, shared=self.shared), *command]
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=_environment("/tmp" if sandboxed else str(self.workdir)),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=_limit(self.limits),  # noqa: PLW1509 - limits must be set in the child
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def run(self, test_notebook: Path, answers: Path, code_cells: int) -> Run:
+        job = self.workdir / "job"
+        if job.exists():
+            shutil.rmtree(job)
+        job.mkdir()
+        shutil.copyfile(test_notebook, job / "tests.ipynb")
+        shutil.copytree(answers, job / "answers", symlinks=True)
+        for stale in ("executed.ipynb", "result.json"):
+            (self.workdir / stale).unlink(missing_ok=True)
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        here = INSIDE if available() else str(self.workdir)
+        request = f"{here}/job/tests.ipynb {here}/executed.ipynb {here}/result.json\n"
+        budget = self.limits.cell_timeout * (code_cells + 2) + 120
+        answer: list[str] = []
+        reader = threading.Thread(target=lambda: answer.append(self.process.stdout.readline()))
+        try:
+            self.process.stdin.write(request)
+            self.process.stdin.flush()
+            reader.start()
+            reader.join(budget)
+        except OSError:
+            pass
+        kept = test_notebook.with_name("executed-tests.ipynb")
+        if not answer or answer[0].strip() != "done":
+            self.stop()
+            return Run("crashed", None, "the test kernel stopped", [], kept)
+        run = _read_result(self.workdir, "executed.ipynb", 0, "")
+        if run.notebook.exists():
+            shutil.copyfile(run.notebook, kept)
+        run.notebook = kept
+        return run

@@ -322,7 +322,7 @@ def _restored(plan: LabPlan, grade_id: str) -> list[NotebookNode]:
     return [_extra(source_cell.source, "locked", grade_id)]
 
 
-def test_run(plan: LabPlan, matched: Matched) -> NotebookNode:
+def clean_run(plan: LabPlan, matched: Matched, answers: str = "answers") -> NotebookNode:
     """The notebook for the clean kernel: the source, with answers loaded as data."""
     cells = [_extra("import answer_io as _grader_io", "prelude")]
     for cell in plan.source.cells:
@@ -337,7 +337,7 @@ def test_run(plan: LabPlan, matched: Matched) -> NotebookNode:
             names = plan.test_needs.get(grade_id, [])
             cells.append(
                 _extra(
-                    f"_grader_io.apply(globals(), {grade_id!r}, {names!r}, 'answers')",
+                    f"_grader_io.apply(globals(), {grade_id!r}, {names!r}, {answers!r})",
                     "load",
                     grade_id,
                 )
