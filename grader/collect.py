@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .cohort import Cohort
+from .cohort import Cohort, exclusive
 from .errors import GraderError
 from .roster import Learner, learners, normalise
 
@@ -178,6 +178,12 @@ def collect(cohort: Cohort, lab_id: str, source: Path) -> Collection:
             "the roster is empty, so no hand-in can be matched to a learner",
             "import it first: `python -m grader roster import roster.csv`",
         )
+    with exclusive(cohort, f"collect {lab.id}"):
+        return _collect(cohort, lab, source, roster)
+
+
+def _collect(cohort: Cohort, lab, source: Path, roster: list[Learner]) -> Collection:
+    lab_id = lab.id
     matcher = _Matcher(roster)
     result = Collection(lab_id)
     chosen: dict[str, list[Candidate]] = {}

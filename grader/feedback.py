@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from sqlalchemy.exc import SAWarning
 
-from .cohort import Cohort
+from .cohort import Cohort, exclusive
 from .errors import GraderError
 from .submission import kind_of, plain_message
 
@@ -53,6 +53,11 @@ def _summary(notebook, record: dict) -> str:
 
 def feedback(cohort: Cohort, lab_id: str, students: list[str] | None = None) -> list[Path]:
     lab = cohort.lab(lab_id)
+    with exclusive(cohort, f"feedback {lab.id}"):
+        return _feedback(cohort, lab, students)
+
+
+def _feedback(cohort: Cohort, lab, students: list[str] | None) -> list[Path]:
     statuses = cohort.read_statuses(lab.id)
     chosen = students or sorted(statuses)
     if not chosen:

@@ -191,3 +191,17 @@ def test_answers_travel_as_plain_data_only(tmp_path):
     fresh = {"undefined": 1}
     answer_io.apply(fresh, "t1", ["n", "undefined"], str(tmp_path))
     assert fresh == {"n": 3}
+
+
+def test_every_command_is_in_the_trainer_guide():
+    from grader.cli import main
+    from grader.paths import BOOK
+
+    guide = (BOOK / "trainer" / "grading.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        if name == "build":
+            continue
+        assert f"`{name}" in guide, f"document `{name}` in book/trainer/grading.md"
+        for option in command.params:
+            if option.param_type_name == "option" and option.name != "course_dir":
+                assert option.opts[0] in guide, f"document {name} {option.opts[0]}"
