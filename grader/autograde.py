@@ -32,8 +32,6 @@ from nbgrader.preprocessors import (
     DeduplicateIds,
     IgnorePattern,
     LimitOutput,
-    OverwriteCells,
-    OverwriteKernelspec,
     SaveAutoGrades,
 )
 from sqlalchemy.exc import SAWarning
@@ -75,12 +73,10 @@ def _digest(path: Path) -> str:
 def _writer_config() -> Config:
     config = Config()
     config.CourseDirectory.submitted_directory = STAGING
-    config.Autograde.sanitize_preprocessors = [
-        DeduplicateIds,
-        OverwriteKernelspec,
-        OverwriteCells,
-        CheckCellMetadata,
-    ]
+    # The notebook nbgrader scores was built from the lab's source (read-only and test cells
+    # come from there, never from the learner), so nbgrader's sanitising step, which restores
+    # them from the gradebook, has nothing left to do: only the ids are made unique.
+    config.Autograde.sanitize_preprocessors = [DeduplicateIds]
     config.Autograde.autograde_preprocessors = [
         IgnorePattern,
         ClearMetadataPreprocessor,
@@ -336,7 +332,9 @@ def autograde(
             echo(f"{len(outcome.skipped)} already graded (use --force to regrade them)")
         if not todo:
             return outcome
-        plan = submission.LabPlan.from_source(lab.id, cohort.source_notebook(lab.id))
+        plan = submission.LabPlan.from_source(
+            lab.id, cohort.source_notebook(lab.id), cohort.release_notebook(lab.id)
+        )
         lab_source = cohort.source_notebook(lab.id).parent
         api = cohort.api(_writer_config())
         workers = workers or os.cpu_count() or 1

@@ -99,10 +99,11 @@ class LabPlan:
     by_id: dict[str, int]  # grade_id → index in the source
     answer_names: dict[str, set[str]]  # answer grade_id → names it defines
     test_needs: dict[str, list[str]]  # test grade_id → answer names it reads
+    checksums: dict[str, str] = field(default_factory=dict)  # of the student version's cells
     written_stub: str = "YOUR ANSWER HERE"
 
     @classmethod
-    def from_source(cls, lab_id: str, path: Path) -> LabPlan:
+    def from_source(cls, lab_id: str, path: Path, release: Path | None = None) -> LabPlan:
         source = nbformat.read(path, as_version=4)
         by_id, answers, needs = {}, {}, {}
         for index, cell in enumerate(source.cells):
@@ -115,7 +116,15 @@ class LabPlan:
         for cell in source.cells:
             if kind_of(cell) == "tests":
                 needs[_meta(cell)["grade_id"]] = sorted(names_read(cell.source) & defined)
-        return cls(lab_id, source, by_id, answers, needs)
+        checksums = {}
+        if release is not None:
+            # nbgrader compares an answer with the student version's checksum to tell an
+            # untouched answer (0 points, no manual grading needed) from a real one.
+            for cell in nbformat.read(release, as_version=4).cells:
+                meta = _meta(cell)
+                if meta.get("grade_id") and meta.get("checksum"):
+                    checksums[meta["grade_id"]] = meta["checksum"]
+        return cls(lab_id, source, by_id, answers, needs, checksums)
 
     def cell(self, grade_id: str) -> NotebookNode:
         return self.source.cells[self.by_id[grade_id]]
@@ -414,6 +423,8 @@ def graded_notebook(
             continue
         kind = kind_of(cell)
         grade_id = _meta(cell).get("grade_id")
+        if grade_id in plan.checksums:
+            cell.metadata["nbgrader"]["checksum"] = plan.checksums[grade_id]
         if kind == "answer" and cell.cell_type == "code":
             indexes = matched.answers.get(grade_id, []) if matched else []
             cell.source = "\n\n".join(student.cells[i].source for i in indexes) if indexes else ""
@@ -432,6 +443,9 @@ def blank_graded(plan: LabPlan, why: str) -> NotebookNode:
     notebook = nbformat.from_dict(json.loads(json.dumps(plan.source)))
     for cell in notebook.cells:
         kind = kind_of(cell)
+        grade_id = _meta(cell).get("grade_id")
+        if grade_id in plan.checksums:
+            cell.metadata["nbgrader"]["checksum"] = plan.checksums[grade_id]
         if kind == "answer" and cell.cell_type == "code":
             cell.source = ""
         elif kind == "written":

@@ -257,6 +257,9 @@ def test_report_has_a_row_per_learner_and_an_item_analysis(graded, tmp_path):
     perfect = rows[graded["ids"]["perfect"]]
     assert float(perfect["auto_score"]) == expected_score(graded["plan"], "none")
     assert rows[graded["ids"]["empty"]]["status"] == "malformed"
+    # An untouched written answer scores 0 without a trainer; a real one waits for one.
+    assert rows[graded["ids"]["blank"]]["needs_manual_grading"] == ""
+    assert perfect["needs_manual_grading"] == "yes"
     with open(tmp_path / f"{LAB}-items.csv", encoding="utf-8") as handle:
         items = list(csv.DictReader(handle))
     assert [i["test"] for i in items] == list(graded["plan"].test_needs)
