@@ -10,8 +10,10 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from grader import answer_io, cohort, collect, roster
+from grader.cli import main
 from grader.errors import GraderError
 
 COMMANDS = [
@@ -52,6 +54,13 @@ def course(built, tmp_path_factory) -> cohort.Cohort:
     return cohort.init(tmp_path_factory.mktemp("units") / "course", built.paths.root, echo=print)
 
 
+def _invoke(*args: str):
+    """In-process, so a test can try many commands quickly; exit codes and messages as real."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
 def test_bad_input_gives_messages_not_tracebacks(course, tmp_path):
     bad_csv = tmp_path / "roster.csv"
     bad_csv.write_text(
@@ -59,27 +68,31 @@ def test_bad_input_gives_messages_not_tracebacks(course, tmp_path):
         'ok2,Bo,not-an-email\nok3,"Smith, Jo",jo@example.org,extra\n'
     )
     runs = {
-        "unknown lab": _run("release", "lab01-meet-the-dat", "--course", str(course.root)),
-        "no course": _run("autograde", "lab01-meet-the-data", "--course", str(tmp_path / "none")),
-        "missing roster": _run(
+        "unknown lab": _invoke("release", "lab01-meet-the-dat", "--course", str(course.root)),
+        "no course": _invoke(
+            "autograde", "lab01-meet-the-data", "--course", str(tmp_path / "none")
+        ),
+        "missing roster": _invoke(
             "collect", "lab01-meet-the-data", str(tmp_path), "--course", str(course.root)
         ),
-        "missing file": _run(
+        "missing file": _invoke(
             "roster", "import", str(tmp_path / "nope.csv"), "--course", str(course.root)
         ),
-        "bad rows": _run("roster", "import", str(bad_csv), "--course", str(course.root)),
-        "nothing collected": _run("autograde", "lab01-meet-the-data", "--course", str(course.root)),
-        "not a notebook": _run("check", str(bad_csv)),
+        "bad rows": _invoke("roster", "import", str(bad_csv), "--course", str(course.root)),
+        "nothing collected": _invoke(
+            "autograde", "lab01-meet-the-data", "--course", str(course.root)
+        ),
+        "not a notebook": _invoke("check", str(bad_csv)),
     }
     for what, run in runs.items():
-        assert run.returncode == 1, (what, run.stderr)
-        assert "Traceback" not in run.stderr + run.stdout, what
-    assert "did you mean 'lab01-meet-the-data'?" in runs["unknown lab"].stderr
-    assert "not a course folder" in runs["no course"].stderr
-    assert "the roster is empty" in runs["missing roster"].stderr
-    assert "there is no roster file" in runs["missing file"].stderr
-    assert "nothing to grade" in runs["nothing collected"].stderr
-    report = runs["bad rows"].stdout
+        assert run.exit_code == 1, (what, run.output)
+        assert "Traceback" not in run.output, what
+    assert "did you mean 'lab01-meet-the-data'?" in runs["unknown lab"].output
+    assert "not a course folder" in runs["no course"].output
+    assert "the roster is empty" in runs["missing roster"].output
+    assert "there is no roster file" in runs["missing file"].output
+    assert "nothing to grade" in runs["nothing collected"].output
+    report = runs["bad rows"].output
     assert "1 learner(s) imported" in report
     for line in ("line 3:", "line 5:", "line 6:"):
         assert line in report
