@@ -45,7 +45,6 @@ def check(path: Path, timeout: int = 120, echo=print) -> bool:
         timeout=timeout,
         allow_errors=True,
         kernel_name="python3",
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     stopped = ""
@@ -55,6 +54,11 @@ def check(path: Path, timeout: int = 120, echo=print) -> bool:
         stopped = f"a cell ran longer than {timeout} s, so the checks after it did not run"
     except DeadKernelError:
         stopped = "Python stopped while running your notebook (out of memory, or os._exit?)"
+    except RuntimeError as exc:  # no kernel could start
+        raise GraderError(
+            f"could not start Python for the notebook: {exc}",
+            "install the course's requirements (pip install -r requirements.txt) and try again",
+        ) from exc
     passed_points = total_points = passed = 0
     for cell in tests:
         meta = cell.metadata["nbgrader"]

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cohort_cases import SNOOP_MARK, build_cases, expected_score
 
 from grader import cohort as cohort_mod
-from grader import gates
+from grader import gates, sandbox
 from grader.autograde import autograde
 from grader.cli import main
 from grader.cohort_release import release
@@ -251,3 +251,26 @@ def test_report_has_a_row_per_learner_and_an_item_analysis(graded, tmp_path):
     assert [i["test"] for i in items] == list(graded["plan"].test_needs)
     assert all(0 < float(i["share_passing"]) < 1 for i in items)
     assert (tmp_path / f"{LAB}-items.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_without_a_sandbox_grading_warns_loudly_and_goes_on(graded, monkeypatch):
+    cohort = graded["cohort"]
+    monkeypatch.setenv("GRADER_NO_SANDBOX", "1")
+    sandbox.available.cache_clear()
+    lines: list[str] = []
+    student = graded["ids"]["perfect"]
+    try:
+        outcome = autograde(
+            cohort,
+            LAB,
+            students=[student],
+            force=True,
+            limits=LIMITS,
+            echo=lines.append,
+            progress=False,
+        )
+    finally:
+        monkeypatch.delenv("GRADER_NO_SANDBOX")
+        sandbox.available.cache_clear()
+    assert lines[0].startswith("WARNING: no sandbox")
+    assert outcome.statuses[student]["score"] == graded["outcome"].statuses[student]["score"]

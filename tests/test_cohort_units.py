@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from grader import answer_io, cohort, collect, roster
 from grader.cli import main
+from grader.cohort_release import release
 from grader.errors import GraderError
+from grader.selfcheck import check
 
 COMMANDS = [
     ["init"],
@@ -218,3 +220,24 @@ def test_every_command_is_in_the_trainer_guide():
         for option in command.params:
             if option.param_type_name == "option" and option.name != "course_dir":
                 assert option.opts[0] in guide, f"document {name} {option.opts[0]}"
+
+
+@pytest.mark.slow
+def test_a_learner_can_check_their_notebook(course, tmp_path):
+    import nbformat
+
+    from grader import fixtures
+
+    lab = "lab01-meet-the-data"
+    with zipfile.ZipFile(release(course, lab, tmp_path / "lab.zip")) as archive:
+        archive.extractall(tmp_path)
+    notebook = tmp_path / lab / f"{lab}.ipynb"
+    partial = fixtures.demo_students(notebook, course.source_notebook(lab))["partial"]
+    nbformat.write(partial, notebook)
+    lines = []
+    assert check(notebook, timeout=120, echo=lines.append) is False
+    text = "\n".join(lines)
+    assert "✓ q1_count_tests (1 point(s))" in text
+    assert "✗ q2_roles_tests (2 point(s)): 'column_roles' is not defined" in text
+    assert "1 of 3 visible checks pass" in text
+    assert "hidden" in text
