@@ -71,3 +71,275 @@ def build(only: str | None, seed: int | None, no_book: bool, no_pdf: bool, build
         )
     except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into messages
         _fail(exc, build_dir)
+
+
+# --- Running a cohort --------------------------------------------------------------------------
+
+DEFAULT_COURSE = Path("cohort")
+_course_option = click.option(
+    "--course",
+    "course_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_COURSE,
+    envvar="GRADER_COURSE",
+    show_default=True,
+    help="The course folder made by `init` (or set GRADER_COURSE).",
+)
+
+
+def _run(course_dir: Path, action) -> None:
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into messages
+        _fail(exc, Path(course_dir))
+
+
+def _open(course_dir: Path):
+    from .cohort import open_cohort
+
+    return open_cohort(course_dir)
+
+
+@main.command()
+@click.argument(
+    "course_dir", metavar="[DIR]", default=DEFAULT_COURSE, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD,
+    show_default=True,
+    help="The build whose labs the course uses (run `build --seed N` first for a cohort).",
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Gradebook database as an SQLAlchemy URL (default: SQLite file DIR/gradebook.db; "
+    "e.g. postgresql://user@host/course for several trainers).",
+)
+def init(course_dir: Path, build_dir: Path, db_url: str | None) -> None:
+    """Make a course folder DIR (default: ./cohort) from the labs of a build.
+
+    It holds nbgrader's configuration, each lab's source and student version, and the
+    gradebook. Running it again refreshes the labs and keeps learners and grades.
+    """
+    from .cohort import init as run_init
+
+    def action():
+        click.echo(f"Setting up the course folder {course_dir}")
+        run_init(course_dir, build_dir, db_url, echo=click.echo)
+        click.echo("Next: `python -m grader roster import roster.csv`")
+
+    _run(course_dir, action)
+
+
+@main.group()
+def roster() -> None:
+    """The learners of the course."""
+
+
+@roster.command("import")
+@click.argument("csv_file", metavar="ROSTER.CSV", type=click.Path(path_type=Path))
+@_course_option
+def roster_import(csv_file: Path, course_dir: Path) -> None:
+    """Add or update learners from a CSV file with columns id,name,email (optional: lms_id).
+
+    Bad rows are reported by line number; every good row is still imported.
+    """
+    from .roster import import_roster
+
+    def action():
+        result = import_roster(_open(course_dir), csv_file)
+        click.echo(f"{len(result.learners)} learner(s) imported from {csv_file}")
+        if result.problems:
+            click.echo(f"{len(result.problems)} row(s) skipped; fix them and import again:")
+            for problem in result.problems:
+                click.echo(f"  - {problem}")
+            sys.exit(1)
+
+    _run(course_dir, action)
+
+
+@roster.command("list")
+@_course_option
+def roster_list(course_dir: Path) -> None:
+    """Print the learners in the gradebook."""
+    from .roster import learners
+
+    def action():
+        for learner in learners(_open(course_dir)):
+            click.echo(f"{learner.id}\t{learner.name}\t{learner.email}")
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("lab")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Zip to write.")
+@_course_option
+def release(lab: str, out: Path | None, course_dir: Path) -> None:
+    """Pack LAB's student version (notebook, data, checks, README) as a zip for learners.
+
+    Upload it to your LMS or put it on a shared folder. It is checked for leaks (solution code
+    or hidden tests) before it is written.
+    """
+    from .cohort_release import release as run_release
+
+    def action():
+        path = run_release(_open(course_dir), lab, out)
+        click.echo(f"✓ {path}")
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("lab")
+@click.argument("source", type=click.Path(path_type=Path))
+@_course_option
+def collect(lab: str, source: Path, course_dir: Path) -> None:
+    """Take LAB's hand-ins from SOURCE (a folder or an LMS bulk-download zip).
+
+    Understands Moodle's and Canvas's file names and plain <learner id>/ folders; matches files
+    to the roster by id, name or email; keeps the latest per learner with its time. Unknown
+    names, duplicates and other files are listed, never dropped silently; a changed
+    resubmission moves the previous file to submitted-archive/.
+    """
+    from .collect import collect as run_collect
+
+    def action():
+        result = run_collect(_open(course_dir), lab, source)
+        for line in result.lines():
+            click.echo(line)
+        click.echo(f"Log: {result.log}")
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("lab")
+@click.option(
+    "--student",
+    "students",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this learner (repeatable); implies --force for them.",
+)
+@click.option("--force", is_flag=True, help="Regrade submissions that are already graded.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Parallel workers (default: one per core)."
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds a cell may run.",
+)
+@click.option(
+    "--memory",
+    type=click.IntRange(min=256),
+    default=4096,
+    show_default=True,
+    help="Memory (address space) limit per process, in MB.",
+)
+@_course_option
+def autograde(lab, students, force, workers, timeout, memory, course_dir) -> None:
+    """Grade LAB's collected submissions, in parallel, each in a sandbox.
+
+    Each learner's code runs in a sandbox that sees only their notebook and the lab's data;
+    the tests (hidden ones included) then run in a fresh kernel on the answers exported from
+    it. Every submission gets a status: graded, flagged (graded, but look: the reason says
+    why), timeout, crashed or malformed. Already graded submissions are skipped unless
+    --force.
+    """
+    from .autograde import Limits
+    from .autograde import autograde as run_autograde
+
+    def action():
+        outcome = run_autograde(
+            _open(course_dir),
+            lab,
+            students=list(students),
+            force=force or bool(students),
+            workers=workers,
+            limits=Limits(cell_timeout=timeout, memory_mb=memory),
+            echo=click.echo,
+        )
+        if outcome.problems:
+            sys.exit(3)
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("lab")
+@click.option(
+    "--student", "students", multiple=True, metavar="ID", help="Only this learner (repeatable)."
+)
+@_course_option
+def feedback(lab, students, course_dir) -> None:
+    """Write HTML feedback for each graded learner of LAB into feedback/<id>/<lab>/.
+
+    Each page shows the learner's answers, their scores and a plain-language note under every
+    failed check. Hidden tests' code never appears.
+    """
+    from .feedback import feedback as run_feedback
+
+    def action():
+        for path in run_feedback(_open(course_dir), lab, list(students)):
+            click.echo(f"✓ {path}")
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("lab", required=False)
+@click.option("--all", "all_labs", is_flag=True, help="Every lab of the course.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files (default: COURSE/reports).",
+)
+@_course_option
+def report(lab, all_labs, out, course_dir) -> None:
+    """Export grades as CSV for an LMS (one row per learner) plus an item analysis.
+
+    For each lab: <lab>-grades.csv (per-question scores, total, status), <lab>-items.csv (the
+    share of learners passing each test) and <lab>-items.png (a plot of it). With --all, also
+    all-labs.csv with one column per lab.
+    """
+    from .report import report as run_report
+
+    def action():
+        if not lab and not all_labs:
+            raise GraderError("say which lab to report on", "give LAB, or --all for every lab")
+        for path in run_report(_open(course_dir), None if all_labs else lab, out):
+            click.echo(f"✓ {path}")
+
+    _run(course_dir, action)
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=120,
+    show_default=True,
+    help="Seconds a cell may run.",
+)
+def check(notebook: Path, timeout: int) -> None:
+    """For learners: run NOTEBOOK's visible checks and print which pass, with hints.
+
+    Run it next to the lab's data/ folder and lab_checks.py (as unzipped). The trainer's
+    grading also runs hidden checks, which are not in your copy, so passing here is a good
+    sign, not a guarantee.
+    """
+    from .selfcheck import check as run_check
+
+    def action():
+        ok = run_check(notebook, timeout, echo=click.echo)
+        sys.exit(0 if ok else 1)
+
+    _run(notebook.parent, action)

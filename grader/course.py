@@ -43,7 +43,7 @@ SETTINGS = {
 }
 
 
-def config_for(course_dir: Path) -> Config:
+def config_for(course_dir: Path, db_url: str | None = None) -> Config:
     config = Config()
     for section, values in SETTINGS.items():
         for key, value in values.items():
@@ -52,10 +52,12 @@ def config_for(course_dir: Path) -> Config:
     # Learners hand in through an LMS or a shared folder, not nbgrader's exchange; a private
     # exchange folder keeps nbgrader from probing a system-wide one it cannot write to.
     config.Exchange.root = str(course_dir / "exchange")
+    if db_url:
+        config.CourseDirectory.db_url = db_url
     return config
 
 
-def write_config_file(course_dir: Path) -> None:
+def write_config_file(course_dir: Path, db_url: str | None = None) -> None:
     imports = set()
 
     def literal(value):
@@ -78,6 +80,7 @@ def write_config_file(course_dir: Path) -> None:
         "c = get_config()  # noqa: F821",
         *settings,
         'c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")',
+        *([f"c.CourseDirectory.db_url = {db_url!r}"] if db_url else []),
     ]
     text = "\n".join(lines) + "\n"
     path = course_dir / "nbgrader_config.py"
@@ -85,10 +88,15 @@ def write_config_file(course_dir: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def open_api(course_dir: Path) -> NbGraderAPI:
+def open_api(
+    course_dir: Path, db_url: str | None = None, extra: Config | None = None
+) -> NbGraderAPI:
     (course_dir / "exchange").mkdir(parents=True, exist_ok=True)
-    write_config_file(course_dir)
-    api = NbGraderAPI(config=config_for(course_dir))
+    write_config_file(course_dir, db_url)
+    config = config_for(course_dir, db_url)
+    if extra is not None:
+        config.merge(extra)
+    api = NbGraderAPI(config=config)
     # nbgrader logs every step at INFO; our own progress lines say what matters.
     api.log.setLevel(logging.WARNING)
     return api

@@ -1,0 +1,222 @@
+"""A cohort's course folder: the labs a trainer grades, the gradebook and the learners.
+
+``python -m grader init`` makes it from a build (``_build/course``): each lab's ``source/``
+(notebook with hidden tests, data, checks) is copied in and nbgrader regenerates the student
+version and registers the lab in the gradebook. The folder is a normal nbgrader course, so
+nbgrader's own tools (the formgrader for written answers) work inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from . import course, environment
+from .errors import GraderError
+from .labsource import read_lab
+from .paths import DEFAULT_BUILD, LABS
+
+MANIFEST = "grader-course.json"
+LOCK = ".grader.lock"
+
+
+@dataclass(frozen=True)
+class LabInfo:
+    """What the cohort tools need to know about a lab, without its MyST source."""
+
+    id: str
+    title: str
+    minutes: int
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.id}.ipynb"
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """An initialised course folder."""
+
+    root: Path
+    db_url: str
+    labs: dict[str, LabInfo]
+
+    def api(self, extra=None):
+        environment.prepare(self.root)
+        return course.open_api(self.root, self.db_url, extra)
+
+    def gradebook(self) -> Gradebook:
+        environment.prepare(self.root)
+        return Gradebook(self.db_url, course.COURSE_ID)
+
+    def lab(self, lab_id: str | None) -> LabInfo:
+        if lab_id in self.labs:
+            return self.labs[lab_id]
+        ids = sorted(self.labs)
+        close = difflib.get_close_matches(str(lab_id), ids, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "choose one of: " + ", ".join(ids)
+        raise GraderError(f"this course has no lab called {lab_id!r}", hint)
+
+    def source_notebook(self, lab_id: str) -> Path:
+        return course.source_dir(self.root, lab_id) / self.lab(lab_id).notebook_name
+
+    def release_notebook(self, lab_id: str) -> Path:
+        return course.release_dir(self.root, lab_id) / self.lab(lab_id).notebook_name
+
+    def submitted_dir(self, student: str, lab_id: str) -> Path:
+        return self.root / "submitted" / student / lab_id
+
+    def autograded_dir(self, student: str, lab_id: str) -> Path:
+        return self.root / "autograded" / student / lab_id
+
+    def status_file(self, lab_id: str) -> Path:
+        return self.root / "grading" / lab_id / "status.json"
+
+    def read_statuses(self, lab_id: str) -> dict[str, dict]:
+        path = self.status_file(lab_id)
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def write_statuses(self, lab_id: str, statuses: dict[str, dict]) -> None:
+        path = self.status_file(lab_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(statuses, indent=1, sort_keys=True), encoding="utf-8")
+        partial.replace(path)
+
+    def student_ids(self) -> list[str]:
+        with self.gradebook() as gb:
+            return sorted(s.id for s in gb.students)
+
+
+def init(
+    course_dir: Path, build_dir: Path = DEFAULT_BUILD, db_url: str | None = None, echo=print
+) -> Cohort:
+    """Make (or refresh) a course folder from the labs of a build."""
+    course_dir = Path(course_dir).resolve()
+    built = Path(build_dir).resolve() / "course"
+    lab_ids = sorted(p.name for p in (built / "release").glob("lab*") if p.is_dir())
+    if not lab_ids:
+        raise GraderError(
+            f"no built labs in {built}",
+            "run `python -m grader build` first (add --seed N for a cohort of your own), "
+            "or point --build-dir at the build to use",
+        )
+    course_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = course_dir / MANIFEST
+    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if db_url is None:
+        db_url = previous.get("db_url") or f"sqlite:///{course_dir / 'gradebook.db'}"
+    labs = {}
+    for lab_id in lab_ids:
+        source = LABS / lab_id / f"{lab_id}.md"
+        if source.exists():
+            lab = read_lab(source)
+            labs[lab_id] = LabInfo(lab_id, lab.title, lab.minutes)
+        else:  # a build of labs this checkout does not have: keep what the build says
+            labs[lab_id] = LabInfo(lab_id, lab_id, 60)
+        target = course.source_dir(course_dir, lab_id)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(built / "source" / lab_id, target)
+    manifest = {
+        "db_url": db_url,
+        "build": str(Path(build_dir).resolve()),
+        "labs": {k: {"title": v.title, "minutes": v.minutes} for k, v in labs.items()},
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    cohort = Cohort(course_dir, db_url, labs)
+    try:
+        api = cohort.api()
+    except Exception as exc:
+        raise GraderError(
+            f"cannot open the gradebook at {_safe_url(db_url)}: {exc}",
+            "check the --db URL (e.g. postgresql://user@host/dbname) and that the server runs",
+        ) from exc
+    for lab_id in lab_ids:
+        # nbgrader writes the student version and records the lab's cells in the gradebook.
+        result = api.generate_assignment(lab_id, force=True, create=True)
+        if not result["success"]:
+            raise GraderError(
+                f"nbgrader could not register {lab_id}:\n{result.get('error') or result['log']}",
+                "rebuild the lab with `python -m grader build --only " + lab_id + "`",
+            )
+        echo(f"  ✓ {lab_id}")
+    return cohort
+
+
+def _safe_url(url: str) -> str:
+    # Never print a database password.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+def open_cohort(course_dir: Path) -> Cohort:
+    course_dir = Path(course_dir).resolve()
+    manifest_path = course_dir / MANIFEST
+    if not manifest_path.exists():
+        raise GraderError(
+            f"{course_dir} is not a course folder (no {MANIFEST})",
+            "make one with `python -m grader init DIR`, or pass --course DIR",
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    labs = {
+        k: LabInfo(k, v.get("title", k), int(v.get("minutes", 60)))
+        for k, v in manifest["labs"].items()
+    }
+    return Cohort(course_dir, manifest["db_url"], labs)
+
+
+@contextlib.contextmanager
+def exclusive(cohort: Cohort, what: str):
+    """One grading command at a time per course folder: a second one stops with a message.
+
+    Two nbgrader runs on one course race: each removes and rewrites a learner's autograded
+    folder. The lock is an OS file lock, so it is released even if the holder is killed.
+    """
+    path = cohort.root / LOCK
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    try:
+        if not _try_lock(handle):
+            handle.seek(0)
+            holder = handle.read().strip() or "another command"
+            raise GraderError(
+                f"the course folder {cohort.root} is busy: {holder}",
+                "wait for it to finish (or stop it), then run this command again",
+            )
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"`{what}` (process {os.getpid()}, started {time.strftime('%H:%M:%S')})")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _try_lock(handle) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,167 @@
+"""Execute one notebook, cell by cell, and say how it ended. Runs inside the sandbox.
+
+Usage: ``python sandbox_runner.py IN.ipynb OUT.ipynb RESULT.json TIMEOUT MAX_OUTPUT_BYTES``,
+or ``python sandbox_runner.py --serve TIMEOUT MAX_OUTPUT_BYTES`` to run notebooks one after
+the other in one kernel (its namespace reset between them), reading ``IN OUT RESULT`` lines on
+standard input and answering ``done`` for each. The grader serves only its own test notebooks
+this way, never a learner's code.
+
+It imports nothing from the course tools (the sandbox does not contain them) and talks to the
+kernel with jupyter_client alone: nbclient would pull in nbformat and jsonschema, whose import
+costs more than a second of CPU per run. Its outputs are untrusted: the learner's code ran
+next to it, so the caller reads them as data only.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import time
+
+from jupyter_client.manager import KernelManager
+
+TRUNCATED = {
+    "output_type": "stream",
+    "name": "stderr",
+    "text": "[output truncated by the grader]\n",
+}
+
+
+def _output(msg: dict, count: int) -> dict | None:
+    kind, content = msg["msg_type"], msg["content"]
+    if kind == "stream":
+        return {"output_type": "stream", "name": content["name"], "text": content["text"]}
+    if kind in ("execute_result", "display_data"):
+        out = {
+            "output_type": kind,
+            "data": content["data"],
+            "metadata": content.get("metadata", {}),
+        }
+        if kind == "execute_result":
+            out["execution_count"] = count
+        return out
+    if kind == "error":
+        return {
+            "output_type": "error",
+            "ename": content["ename"],
+            "evalue": content["evalue"],
+            "traceback": content["traceback"],
+        }
+    return None
+
+
+def _run_cell(km, kc, source: str, count: int, timeout: int, max_output: int):
+    """(outputs, how it ended: ok / timeout / crashed, whether output was cut)."""
+    msg_id = kc.execute(source, allow_stdin=False)
+    outputs, size, cut = [], 0, False
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return outputs, "timeout", cut
+        try:
+            msg = kc.get_iopub_msg(timeout=min(remaining, 1.0))
+        except queue.Empty:
+            if not km.is_alive():
+                return outputs, "crashed", cut
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind = msg["msg_type"]
+        if kind == "status" and msg["content"].get("execution_state") == "idle":
+            return outputs, "ok", cut
+        if kind == "clear_output":
+            outputs.clear()
+            continue
+        out = _output(msg, count)
+        if out is None:
+            continue
+        size += len(json.dumps(out))
+        if size > max_output:
+            if not cut:
+                outputs.append(dict(TRUNCATED))
+                cut = True
+            continue
+        outputs.append(out)
+
+
+class Kernel:
+    def __init__(self):
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def run_notebook(kernel: Kernel, notebook: dict, timeout: int, max_output: int) -> dict:
+    result = {"status": "ok", "cell": None, "reason": "", "truncated": []}
+    count = 0
+    for index, cell in enumerate(notebook["cells"]):
+        if cell.get("cell_type") != "code":
+            continue
+        count += 1
+        code = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        outputs, ended, cut = _run_cell(kernel.km, kernel.kc, code, count, timeout, max_output)
+        cell["outputs"], cell["execution_count"] = outputs, count
+        if cut:
+            result["truncated"].append(index)
+        if ended != "ok":
+            reason = "cell timed out" if ended == "timeout" else "the kernel died"
+            result.update(status=ended, cell=index, reason=reason)
+            break
+    return result
+
+
+def _one(kernel_or_none, source, target, result_path, timeout, max_output):
+    with open(source, encoding="utf-8") as handle:
+        notebook = json.load(handle)
+    kernel = kernel_or_none
+    try:
+        kernel = kernel or Kernel()
+        result = run_notebook(kernel, notebook, timeout, max_output)
+    except RuntimeError as exc:  # the kernel could not start, or died while starting
+        result = {"status": "crashed", "cell": None, "reason": str(exc)[:300], "truncated": []}
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(notebook, handle)
+    with open(result_path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    return kernel, result
+
+
+def serve(timeout: int, max_output: int) -> int:
+    kernel = None
+    for line in sys.stdin:
+        source, target, result_path = line.split()
+        if kernel is not None:
+            reset = _run_cell(kernel.km, kernel.kc, "%reset -f", 0, 60, 10_000)[1]
+            if reset != "ok":
+                kernel.close()
+                kernel = None
+        kernel, result = _one(kernel, source, target, result_path, timeout, max_output)
+        if result["status"] != "ok" and kernel is not None:
+            kernel.close()  # a stuck or dead kernel is replaced for the next notebook
+            kernel = None
+        print("done", flush=True)
+    if kernel is not None:
+        kernel.close()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "--serve":
+        return serve(int(argv[1]), int(argv[2]))
+    source, target, result_path, timeout, max_output = argv
+    kernel, _ = _one(None, source, target, result_path, int(timeout), int(max_output))
+    if kernel is not None:
+        kernel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
