@@ -41,6 +41,9 @@ def load(
             f"`python -m synthetic_data build --size {size} --only {name} --out DIR` and read "
             "the Parquet file in pieces"
         )
+    if size != "small":
+        # National-scale tables are not cached: several held at once would exhaust memory.
+        return DATASETS[name].generator(country, size, seed)
     return _generate(name, country, size, seed).copy()
 
 
@@ -111,8 +114,9 @@ def build(
                 frame = load(name, country, size, seed)
                 _write_table(frame, path)
                 rows = len(frame)
+                del frame  # before the next table is generated: bounds memory at size large
             card = staging / f"{name}.md"
-            card.write_text(data_card(name, country, seed, size), encoding="utf-8")
+            card.write_text(data_card(name, country, seed, size, rows=rows), encoding="utf-8")
             files[path.name] = {"dataset": name, "rows": int(rows), "sha256": _sha256(path)}
             files[card.name] = {"dataset": name, "sha256": _sha256(card)}
         truth = staging / "ground_truth.json"

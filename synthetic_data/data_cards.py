@@ -329,9 +329,17 @@ def _facts(country: str, seed: int, size: str) -> dict:
 
 
 def data_card(
-    name: str, country: str = "botswana", seed: int | None = None, size: str = "small"
+    name: str,
+    country: str = "botswana",
+    seed: int | None = None,
+    size: str = "small",
+    rows: int | None = None,
 ) -> str:
-    """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown)."""
+    """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown).
+
+    ``rows`` is the row count when the caller already knows it (``build`` does), so the
+    dataset is not generated again just to count it.
+    """
     from .build import load
 
     seed = resolve_seed(seed)
@@ -346,11 +354,12 @@ def data_card(
         )
         if (lon, lat) != tuple(c.district_table().set_index("district").loc[d, ["lon", "lat"]])
     ]
-    rows = (
-        f"{len(load(name, country, size, seed)):,}"
-        if size == "small" or not DATASETS[name].streamed
-        else "see manifest.json"
-    )
+    if rows is not None:
+        rows = f"{rows:,}"
+    elif size == "small" or not DATASETS[name].streamed:
+        rows = f"{len(load(name, country, size, seed)):,}"
+    else:
+        rows = "see manifest.json"
     lines = [
         f"# {DATASETS[name].title} ({c.name}, synthetic)",
         "",

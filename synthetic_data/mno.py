@@ -178,12 +178,6 @@ def subscribers(country_key: str, size: str, seed: int) -> pd.DataFrame:
     )
 
 
-def _take(book: pa.Array, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    # Arrow's take builds string columns ~10x faster than indexing a numpy array of str,
-    # and gives pandas' default ``str`` dtype, so labs see ordinary string columns.
-    return pd.array(book.take(index), dtype=STR)
-
-
 @lru_cache(maxsize=8)
 def _books(country_key: str, size: str, seed: int) -> tuple[pa.Array, pa.Array, pa.Array]:
     s = sims(country_key, size, seed)
@@ -200,21 +194,33 @@ def cdr_chunk(country_key: str, size: str, seed: int, first: int, last: int) -> 
     Each chunk has its own random stream, so ``large`` can be written chunk by chunk with
     bounded memory and the result does not depend on how many chunks are held at once.
     """
+    columns = _cdr_columns(country_key, size, seed, first, last)
+    for name in ("caller", "callee", "tower_id", "type"):
+        # Arrow's take builds string columns ~10x faster than indexing a numpy array of str,
+        # and gives pandas' default ``str`` dtype, so labs see ordinary string columns.
+        columns[name] = pd.array(columns[name], dtype=STR)
+    return pd.DataFrame(columns)
+
+
+def cdr_table(country_key: str, size: str, seed: int, first: int, last: int) -> pa.Table:
+    """The same chunk as :func:`cdr_chunk`, as an Arrow table (for writing Parquet, no pandas)."""
+    return pa.table(_cdr_columns(country_key, size, seed, first, last))
+
+
+def _cdr_columns(country_key: str, size: str, seed: int, first: int, last: int) -> dict:
     arrays = cdr_arrays(country_key, size, seed, first, last)
     n_sims = len(sims(country_key, size, seed).phone)
     callers, callees, tower_ids = _books(country_key, size, seed)
     contact = arrays["contact"]
     callee = np.where(contact >= 0, contact, n_sims - 1 - contact)
-    return pd.DataFrame(
-        {
-            "caller": _take(callers, arrays["sim"]),
-            "callee": _take(callees, callee),
-            "timestamp": arrays["timestamp"],
-            "tower_id": _take(tower_ids, arrays["tower"]),
-            "duration_s": arrays["duration_s"],
-            "type": _take(TYPES, arrays["sms"].astype(np.int8)),
-        }
-    )
+    return {
+        "caller": callers.take(arrays["sim"]),
+        "callee": callees.take(callee),
+        "timestamp": arrays["timestamp"],
+        "tower_id": tower_ids.take(arrays["tower"]),
+        "duration_s": arrays["duration_s"],
+        "type": TYPES.take(arrays["sms"].astype(np.int8)),
+    }
 
 
 def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) -> dict:
