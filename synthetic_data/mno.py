@@ -292,6 +292,17 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
     }
 
 
+@lru_cache(maxsize=2)
+def first_chunk_events(country_key: str, size: str, seed: int) -> dict:
+    """CDR arrays of the first chunk of SIMs (all of them at size small), shared read-only by
+    the ground truth and the auxiliary data so that national-scale builds hold one copy."""
+    last = min(len(sims(country_key, size, seed).person), SIZES[size].chunk_sims)
+    events = cdr_arrays(country_key, size, seed, 0, last)
+    for array in events.values():
+        array.flags.writeable = False
+    return events
+
+
 @lru_cache(maxsize=8)
 def towers_district_index(country_key: str, size: str, seed: int) -> np.ndarray:
     names = list(COUNTRIES[country_key].district_table()["district"])
