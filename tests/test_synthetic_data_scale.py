@@ -50,6 +50,9 @@ def test_streamed_build_is_deterministic_parquet(tiny):
     assert {"mno_cdr.parquet", "card_transactions.parquet"} <= first["files"].keys()
     for name in ("mno_cdr.parquet", "card_transactions.parquet"):
         assert pq.ParquetFile(root / "a" / name).metadata.num_rows == first["files"][name]["rows"]
+        card = (root / "a" / name.replace(".parquet", ".md")).read_text(encoding="utf-8")
+        assert "one row group per chunk" in card
+        assert "synthetic_data.load(" not in card  # it cannot be loaded whole: say how to read it
 
 
 def test_cdr_is_written_one_bounded_chunk_at_a_time(tiny):
