@@ -6,6 +6,7 @@ from .countries import COUNTRIES
 from .data_cards import data_card
 from .errors import SyntheticDataError
 from .ground_truth import ground_truth
+from .maps import plot_country
 from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, SEED_VARIABLE, resolve_seed
 from .sizes import SIZES
 
@@ -26,5 +27,6 @@ __all__ = [
     "data_card",
     "ground_truth",
     "load",
+    "plot_country",
     "resolve_seed",
 ]

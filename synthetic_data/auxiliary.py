@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .countries import COUNTRIES
-from .mno import cdr_arrays, sims, towers
+from .mno import first_chunk_events, sims, towers
 from .population import population
 from .rng import stream
 from .sizes import SIZES
@@ -28,7 +28,7 @@ def auxiliary_people(country_key: str, size: str, seed: int) -> tuple[np.ndarray
     """(SIM index of each auxiliary person, the first-chunk CDR arrays their visits come from)."""
     s = sims(country_key, size, seed)
     last = min(len(s.person), SIZES[size].chunk_sims)
-    events = cdr_arrays(country_key, size, seed, 0, last)
+    events = first_chunk_events(country_key, size, seed)
     away = events["tower"] != s.home_towers[events["sim"], 0]
     n_away = np.bincount(events["sim"][away], minlength=last)
     eligible = np.flatnonzero(s.primary[:last] & (n_away >= 10))

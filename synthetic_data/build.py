@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def load(
             f"`python -m synthetic_data build --size {size} --only {name} --out DIR` and read "
             "the Parquet file in pieces"
         )
+    if size != "small":
+        # National-scale tables are not cached: several held at once would exhaust memory.
+        return DATASETS[name].generator(country, size, seed)
     return _generate(name, country, size, seed).copy()
 
 
@@ -71,10 +75,12 @@ def build(
     size: str = "small",
     seed: int | None = None,
     names: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Write datasets, their data cards, ``ground_truth.json`` and ``manifest.json`` to ``out``.
 
-    Returns the manifest. Files are written into a hidden sibling folder and moved into place
+    Returns the manifest. ``progress``, if given, is called with a line per dataset (a
+    national-scale build takes minutes). Files are written into a hidden sibling folder and moved into place
     only when everything succeeded, so a failed build never leaves a folder that looks complete.
     """
     from .data_cards import data_card
@@ -101,6 +107,8 @@ def build(
         files = {}
         for name in sorted(names):
             spec = DATASETS[name]
+            if progress is not None:
+                progress(f"{name}: generating and writing ({size})")
             if spec.geometry:
                 path = staging / f"{name}.gpkg"
             else:
@@ -111,10 +119,13 @@ def build(
                 frame = load(name, country, size, seed)
                 _write_table(frame, path)
                 rows = len(frame)
+                del frame  # before the next table is generated: bounds memory at size large
             card = staging / f"{name}.md"
-            card.write_text(data_card(name, country, seed, size), encoding="utf-8")
+            card.write_text(data_card(name, country, seed, size, rows=rows), encoding="utf-8")
             files[path.name] = {"dataset": name, "rows": int(rows), "sha256": _sha256(path)}
             files[card.name] = {"dataset": name, "sha256": _sha256(card)}
+        if progress is not None:
+            progress("ground_truth.json and manifest.json")
         truth = staging / "ground_truth.json"
         truth.write_text(
             json.dumps(ground_truth(country, size, seed), indent=2, ensure_ascii=False) + "\n",

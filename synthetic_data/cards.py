@@ -93,18 +93,46 @@ def card_merchants(country_key: str, size: str, seed: int) -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=8)
 def card_transactions(country_key: str, size: str, seed: int) -> pd.DataFrame:
-    planted = PLANTED[country_key]
-    pop = population(country_key, size, seed)
-    person, _ = holders_index(country_key, size, seed)
+    n = len(holders_index(country_key, size, seed)[0])
+    return card_transactions_chunk(country_key, size, seed, 0, n)
+
+
+@lru_cache(maxsize=8)
+def _card_ids(country_key: str, size: str, seed: int) -> np.ndarray:
+    n = len(holders_index(country_key, size, seed)[0])
+    return np.array([f"C{i:06d}" for i in range(1, n + 1)], dtype=object)
+
+
+@lru_cache(maxsize=8)
+def _merchant_arrays(country_key: str, size: str, seed: int) -> tuple[np.ndarray, ...]:
     merchants = card_merchants(country_key, size, seed)
-    tl = timeline(country_key, size, seed)
-    rng = stream(seed, country_key, size, "card_transactions")
     names = list(COUNTRIES[country_key].district_table()["district"])
     m_district = merchants["district"].map(names.index).to_numpy()
     by_d = np.argsort(m_district, kind="stable")
     start = np.searchsorted(m_district[by_d], np.arange(len(names) + 1))
+    category = merchants["category"].to_numpy()
+    essential = np.array([CATEGORIES[c][2] for c in category])
+    median = np.array([CATEGORIES[c][1] for c in category])
+    return by_d, start, essential, median, merchants["merchant_id"].to_numpy()
+
+
+def card_transactions_chunk(
+    country_key: str, size: str, seed: int, first: int, last: int, id_offset: int = 0
+) -> pd.DataFrame:
+    """Payments by card holders ``first..last-1``, sorted by time; ids start at ``id_offset + 1``.
+
+    Chunk 0 uses the random stream the whole table used before ``large`` was written in chunks,
+    so the one-chunk ``small`` data is unchanged; later chunks have their own streams.
+    """
+    planted = PLANTED[country_key]
+    pop = population(country_key, size, seed)
+    person = holders_index(country_key, size, seed)[0][first:last]
+    tl = timeline(country_key, size, seed)
+    keys = ("card_transactions",) if first == 0 else ("card_transactions", first)
+    rng = stream(seed, country_key, size, *keys)
+    n_districts = len(COUNTRIES[country_key].district_table())
+    by_d, start, m_essential, m_median, merchant_ids = _merchant_arrays(country_key, size, seed)
 
     rate = SIZES[size].card_tx_per_day * np.exp(rng.normal(-0.18, 0.6, len(person)))
     counts = rng.poisson(rate[:, None] * tl.factor[None, :]).ravel()
@@ -115,7 +143,7 @@ def card_transactions(country_key: str, size: str, seed: int) -> pd.DataFrame:
     u = rng.random(n)
     work_d = pop.work_district[p]
     target = np.where((u > 0.75) & (u <= 0.9) & (work_d >= 0), work_d, pop.district[p])
-    target = np.where(u > 0.97, rng.integers(len(names), size=n), target)
+    target = np.where(u > 0.97, rng.integers(n_districts, size=n), target)
     count = start[target + 1] - start[target]
     merchant = by_d[start[target] + np.floor(rng.random(n) * count).astype(np.int64)]
 
@@ -124,19 +152,20 @@ def card_transactions(country_key: str, size: str, seed: int) -> pd.DataFrame:
     hour = (cdf[rest.astype(np.int64)] < rng.random(n)[:, None]).sum(axis=1)
     seconds = day * 86_400 + hour * 3_600 + rng.integers(3_600, size=n)
 
-    category = merchants["category"].to_numpy()[merchant]
-    essential = np.array([CATEGORIES[c][2] for c in category])
-    median = np.array([CATEGORIES[c][1] for c in category]) * planted.price_scale
+    essential = m_essential[merchant]
+    median = m_median[merchant] * planted.price_scale
     amount = np.round(median * np.exp(rng.normal(0, 0.6, n)), 2)
     # Lockdown: non-essential shops in the district are closed, so those payments never happen.
     keep = ~(tl.lockdown_days[day] & (target == tl.lockdown_district) & ~essential)
     order = np.lexsort((holder[keep], seconds[keep]))
-    card_ids = np.array([f"C{i:06d}" for i in range(1, len(person) + 1)], dtype=object)
+    card_ids = _card_ids(country_key, size, seed)[first:last]
     return pd.DataFrame(
         {
-            "transaction_id": [f"T{i:07d}" for i in range(1, keep.sum() + 1)],
+            "transaction_id": [
+                f"T{i:07d}" for i in range(id_offset + 1, id_offset + keep.sum() + 1)
+            ],
             "card_id": card_ids[holder[keep][order]],
-            "merchant_id": merchants["merchant_id"].to_numpy()[merchant[keep][order]],
+            "merchant_id": merchant_ids[merchant[keep][order]],
             "timestamp": tl.start.astype("datetime64[s]")
             + seconds[keep][order].astype("timedelta64[s]"),
             "amount": amount[keep][order],

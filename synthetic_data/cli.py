@@ -35,7 +35,13 @@ def main() -> None:
 
 @main.command()
 @_country
-@click.option("--size", default="small", show_default=True, help=f"One of: {', '.join(SIZES)}.")
+@click.option(
+    "--size",
+    default="small",
+    show_default=True,
+    help=f"One of: {', '.join(SIZES)}. small: seconds, CSV; large: national scale, Parquet "
+    "written in chunks (minutes, about 3 GB of memory, about 1 GB of disk per country).",
+)
 @_seed
 @click.option(
     "--only",
@@ -47,7 +53,14 @@ def main() -> None:
 def build(country: str, size: str, seed: int, names: tuple[str, ...], out: str) -> None:
     """Write datasets, data cards, ground_truth.json and manifest.json (with sha256) to OUT."""
     try:
-        manifest = build_data(out, country=country, size=size, seed=seed, names=list(names) or None)
+        manifest = build_data(
+            out,
+            country=country,
+            size=size,
+            seed=seed,
+            names=list(names) or None,
+            progress=lambda line: click.echo(line, err=True),
+        )
     except SyntheticDataError as exc:
         _fail(exc)
     datasets = {f["dataset"] for f in manifest["files"].values() if "dataset" in f}

@@ -329,9 +329,17 @@ def _facts(country: str, seed: int, size: str) -> dict:
 
 
 def data_card(
-    name: str, country: str = "botswana", seed: int | None = None, size: str = "small"
+    name: str,
+    country: str = "botswana",
+    seed: int | None = None,
+    size: str = "small",
+    rows: int | None = None,
 ) -> str:
-    """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown)."""
+    """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown).
+
+    ``rows`` is the row count when the caller already knows it (``build`` does), so the
+    dataset is not generated again just to count it.
+    """
     from .build import load
 
     seed = resolve_seed(seed)
@@ -346,11 +354,12 @@ def data_card(
         )
         if (lon, lat) != tuple(c.district_table().set_index("district").loc[d, ["lon", "lat"]])
     ]
-    rows = (
-        f"{len(load(name, country, size, seed)):,}"
-        if size == "small" or not DATASETS[name].streamed
-        else "see manifest.json"
-    )
+    if rows is not None:
+        rows = f"{rows:,}"
+    elif size == "small" or not DATASETS[name].streamed:
+        rows = f"{len(load(name, country, size, seed)):,}"
+    else:
+        rows = "see manifest.json"
     lines = [
         f"# {DATASETS[name].title} ({c.name}, synthetic)",
         "",
@@ -360,7 +369,13 @@ def data_card(
             f"- Dataset: `{name}`; country setting: {c.name}; size: `{size}`; seed: {seed}; "
             f"rows: {rows}"
         ),
-        f"- Load: `synthetic_data.load({name!r}, country={country!r}, size={size!r}, seed={seed})`",
+        (
+            f"- Read: `{name}.parquet` in pieces, one row group at a time (too big for "
+            "`synthetic_data.load`), e.g. with `pyarrow.parquet.ParquetFile`"
+            if size != "small" and DATASETS[name].streamed
+            else f"- Load: `synthetic_data.load({name!r}, country={country!r}, size={size!r}, "
+            f"seed={seed})`"
+        ),
         f"- Generator version: {GENERATOR_VERSION}",
         "",
         "## Purpose",
@@ -385,6 +400,21 @@ def data_card(
         "",
         how.format(**facts),
         "",
+        *(
+            [
+                (
+                    f"At size `{size}` this table is written to Parquet in chunks of "
+                    f"{SIZES[size].chunk_sims:,} {'SIMs' if name == 'mno_cdr' else 'card holders'}"
+                    ", one row group per chunk, so memory stays bounded: rows are sorted by time "
+                    "within each row group, not across the file. CDR measurements in "
+                    "`ground_truth.json` (uniqueness, anomalies) and the auxiliary visits use "
+                    "the first chunk."
+                ),
+                "",
+            ]
+            if size != "small" and DATASETS[name].streamed
+            else []
+        ),
         (
             "Every table comes from numpy random generators seeded from a `SeedSequence` of the seed, "
             "the country and the dataset, so the same seed gives the same bytes and a different seed "

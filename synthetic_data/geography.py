@@ -108,18 +108,61 @@ def sample_in_cells(
     return np.round(out, 5)
 
 
+GROWTH = 1.25  # radius growth per round in nearest()
+
+
 def nearest(points: np.ndarray, targets: np.ndarray, k: int = 1) -> np.ndarray:
-    """Indices of the ``k`` nearest targets for each point (equirectangular distance)."""
+    """Indices of the ``k`` nearest targets for each point (equirectangular distance).
+
+    Ties go to the lower target index. A spatial index (shapely's STRtree) finds, for each
+    point, the nearest targets; for ``k > 1``, the targets within a radius that grows until it
+    provably holds the ``k`` nearest; only those are compared. Comparing every person with every tower took minutes and
+    gigabytes at national scale; this is near-linear in the number of points.
+    """
+    if not 1 <= k <= len(targets):
+        raise ValueError(f"k must be from 1 to the number of targets ({len(targets)}), got {k}")
     scale = np.cos(np.deg2rad(targets[:, 1].mean()))
     t = targets * [scale, 1.0]
+    tree = shapely.STRtree(shapely.points(t))
+    span = np.ptp(t, axis=0).max() if len(t) > 1 else 1.0
+    floor = max(float(span) * 1e-6, 1e-12)  # a first radius when a point sits on a target
     out = np.empty((len(points), k), dtype=np.int64)
-    chunk = max(1, 4_000_000 // len(targets))  # bounds the distance matrix to ~100 MB
-    for start in range(0, len(points), chunk):
-        p = points[start : start + chunk] * [scale, 1.0]
-        d2 = ((p[:, None, :] - t[None, :, :]) ** 2).sum(axis=2)
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(t) else np.argsort(d2, axis=1)
-        order = np.take_along_axis(d2, part, axis=1).argsort(axis=1, kind="stable")
-        out[start : start + chunk] = np.take_along_axis(part, order, axis=1)[:, :k]
+    batch = 200_000  # bounds the memory of shapely point objects
+    for first in range(0, len(points), batch):
+        p = points[first : first + batch] * [scale, 1.0]
+        geoms = shapely.points(p)
+        if k == 1:
+            # Every equally near target (as GEOS measures), then the lowest index among them.
+            inp, tgt = tree.query_nearest(geoms, all_matches=True)
+            d2 = ((p[inp] - t[tgt]) ** 2).sum(axis=1)
+            order = np.lexsort((tgt, d2, inp))
+            inp, tgt = inp[order], tgt[order]
+            head = np.ones(len(inp), dtype=bool)
+            head[1:] = inp[1:] != inp[:-1]
+            out[first + inp[head], 0] = tgt[head]
+            continue
+        found, d1 = tree.query_nearest(geoms, return_distance=True)
+        radius = np.empty(len(p))
+        radius[found[0]] = d1
+        # Grow the radius gently: overshooting into a dense town would compare a far-off point
+        # with hundreds of towers.
+        radius = np.maximum(radius * GROWTH, floor)
+        todo = np.arange(len(p))
+        while len(todo):
+            inp, tgt = tree.query(geoms[todo], predicate="dwithin", distance=radius[todo])
+            d2 = ((p[todo][inp] - t[tgt]) ** 2).sum(axis=1)
+            order = np.lexsort((tgt, d2, inp))
+            inp, tgt, d2 = inp[order], tgt[order], d2[order]
+            start = np.searchsorted(inp, np.arange(len(todo) + 1))
+            enough = np.diff(start) >= k
+            kth = np.where(enough, d2[np.minimum(start[:-1] + k - 1, len(d2) - 1)], np.inf)
+            # Targets outside the radius are farther than it: the k nearest are settled when
+            # the k-th candidate is clearly inside (a margin for rounding in GEOS's distance).
+            done = kth < (radius[todo] * (1 - 1e-9)) ** 2
+            rows = start[:-1][done][:, None] + np.arange(k)
+            out[first + todo[done]] = tgt[rows]
+            todo = todo[~done]
+            radius[todo] *= GROWTH
     return out
 
 

@@ -10,7 +10,7 @@ from .auxiliary import auxiliary_people
 from .cards import holders_index
 from .census import AGE_BANDS, census_cells
 from .countries import COUNTRIES
-from .mno import cdr_arrays, sims, towers_district_index
+from .mno import first_chunk_events, sims, towers_district_index
 from .planted import PLANTED
 from .population import population
 from .rides import rider_index
@@ -45,14 +45,23 @@ def uniqueness(country_key: str, size: str, seed: int) -> dict:
     """
     s = sims(country_key, size, seed)
     last = min(len(s.person), SIZES[size].chunk_sims)
-    ev = cdr_arrays(country_key, size, seed, 0, last)
+    ev = first_chunk_events(country_key, size, seed)
     hours = timeline(country_key, size, seed).days * 24
+    n_points = len(towers_district_index(country_key, size, seed)) * hours
     point = ev["tower"] * hours + ev["day"] * 24 + ev["hour"]
-    pairs = np.unique(np.stack([ev["sim"], point], axis=1), axis=0)
-    by_point: dict[int, set] = {}
-    for sim_i, pt in pairs.tolist():
-        by_point.setdefault(pt, set()).add(sim_i)
-    split = np.searchsorted(pairs[:, 0], np.arange(last + 1))
+    # Distinct (SIM, point) pairs as one integer each, in (SIM, point) order; and the same pairs
+    # in (point, SIM) order, so the SIMs seen at a point are one slice (no dict of sets: at
+    # national scale that took gigabytes).
+    key = np.unique(ev["sim"] * n_points + point)
+    pair_sim, pair_point = np.divmod(key, n_points)
+    split = np.searchsorted(pair_sim, np.arange(last + 1))
+    by_point = np.sort(pair_point * last + pair_sim)
+    at_point, sim_at = np.divmod(by_point, last)
+
+    def sims_at(pt: int) -> np.ndarray:
+        a, b = np.searchsorted(at_point, [pt, pt + 1])
+        return sim_at[a:b]
+
     rng = stream(seed, country_key, size, "uniqueness")
     traces = np.arange(last)
     if last > UNIQUENESS_MAX_TRACES:
@@ -61,14 +70,14 @@ def uniqueness(country_key: str, size: str, seed: int) -> dict:
     for k in UNIQUENESS_K:
         unique = considered = 0
         for sim_i in traces.tolist():
-            mine = pairs[split[sim_i] : split[sim_i + 1], 1]
+            mine = pair_point[split[sim_i] : split[sim_i + 1]]
             if len(mine) < k:
                 continue
             considered += 1
             picks = rng.choice(mine, size=k, replace=False).tolist()
-            common = set(by_point[picks[0]])
+            common = sims_at(picks[0])
             for pt in picks[1:]:
-                common &= by_point[pt]
+                common = np.intersect1d(common, sims_at(pt), assume_unique=True)
                 if len(common) == 1:
                     break
             unique += len(common) == 1
@@ -151,8 +160,7 @@ def ground_truth(country: str = "botswana", size: str = "small", seed: int | Non
         },
     }
 
-    last = min(len(s.person), SIZES[size].chunk_sims)
-    ev = cdr_arrays(country, size, seed, 0, last)
+    ev = first_chunk_events(country, size, seed)
     tw_d = towers_district_index(country, size, seed)
     per_day = np.bincount(ev["day"], minlength=tl.days)
     in_locked = tw_d[ev["tower"]] == tl.lockdown_district

@@ -113,10 +113,9 @@ def sims(country_key: str, size: str, seed: int) -> Sims:
         axis=1,
     )
     # The same person's SIMs share places: copy the primary SIM's favourites to the others.
-    first = {}
-    for i in np.flatnonzero(primary):
-        first[person[i]] = i
-    fav = fav[[first[p] for p in person]]
+    first = np.full(len(pop), -1)
+    first[person[primary]] = np.flatnonzero(primary)
+    fav = fav[first[person]]
 
     band = pop.band[person]
     activity = np.exp(rng.normal(-0.245, 0.7, n))  # lognormal with mean 1
@@ -130,15 +129,26 @@ def sims(country_key: str, size: str, seed: int) -> Sims:
     by_d = np.argsort(district, kind="stable")
     start = np.searchsorted(district[by_d], np.arange(district.max() + 2))
     count = np.diff(start)
-    d = np.repeat(district, CONTACTS)
-    local = by_d[start[d] + np.floor(rng.random(len(d)) * count[d]).astype(np.int64)]
+    # In place and freed early: at national scale each of these arrays is ~200 MB.
+    d = np.repeat(district.astype(np.int16), CONTACTS)
+    u = rng.random(len(d))
+    u *= count[d]
+    local = np.floor(u, out=u).astype(np.int64)
+    del u
+    local += start[d]
+    local = by_d[local]
     anywhere = rng.integers(n, size=len(d))
     kind = rng.random(len(d))
     contacts = np.where(kind < 0.7, local, anywhere)
-    contacts = np.where(kind > 1 - OFF_NET_SHARE, -1 - rng.integers(n_off, size=len(d)), contacts)
+    del local, anywhere
+    off = rng.integers(n_off, size=len(d))
+    np.negative(off, out=off)
+    off -= 1
+    np.copyto(contacts, off, where=kind > 1 - OFF_NET_SHARE)
+    del off, kind, d
     contacts = contacts.reshape(n, CONTACTS)
-    self_call = contacts == np.arange(n)[:, None]
-    contacts[self_call] = ((np.arange(n)[:, None] + 1) % n * np.ones((1, CONTACTS), int))[self_call]
+    rows, cols = np.nonzero(contacts == np.arange(n)[:, None])
+    contacts[rows, cols] = (rows + 1) % n
 
     return Sims(
         person=person,
@@ -178,12 +188,6 @@ def subscribers(country_key: str, size: str, seed: int) -> pd.DataFrame:
     )
 
 
-def _take(book: pa.Array, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    # Arrow's take builds string columns ~10x faster than indexing a numpy array of str,
-    # and gives pandas' default ``str`` dtype, so labs see ordinary string columns.
-    return pd.array(book.take(index), dtype=STR)
-
-
 @lru_cache(maxsize=8)
 def _books(country_key: str, size: str, seed: int) -> tuple[pa.Array, pa.Array, pa.Array]:
     s = sims(country_key, size, seed)
@@ -200,21 +204,33 @@ def cdr_chunk(country_key: str, size: str, seed: int, first: int, last: int) -> 
     Each chunk has its own random stream, so ``large`` can be written chunk by chunk with
     bounded memory and the result does not depend on how many chunks are held at once.
     """
+    columns = _cdr_columns(country_key, size, seed, first, last)
+    for name in ("caller", "callee", "tower_id", "type"):
+        # Arrow's take builds string columns ~10x faster than indexing a numpy array of str,
+        # and gives pandas' default ``str`` dtype, so labs see ordinary string columns.
+        columns[name] = pd.array(columns[name], dtype=STR)
+    return pd.DataFrame(columns)
+
+
+def cdr_table(country_key: str, size: str, seed: int, first: int, last: int) -> pa.Table:
+    """The same chunk as :func:`cdr_chunk`, as an Arrow table (for writing Parquet, no pandas)."""
+    return pa.table(_cdr_columns(country_key, size, seed, first, last))
+
+
+def _cdr_columns(country_key: str, size: str, seed: int, first: int, last: int) -> dict:
     arrays = cdr_arrays(country_key, size, seed, first, last)
     n_sims = len(sims(country_key, size, seed).phone)
     callers, callees, tower_ids = _books(country_key, size, seed)
     contact = arrays["contact"]
     callee = np.where(contact >= 0, contact, n_sims - 1 - contact)
-    return pd.DataFrame(
-        {
-            "caller": _take(callers, arrays["sim"]),
-            "callee": _take(callees, callee),
-            "timestamp": arrays["timestamp"],
-            "tower_id": _take(tower_ids, arrays["tower"]),
-            "duration_s": arrays["duration_s"],
-            "type": _take(TYPES, arrays["sms"].astype(np.int8)),
-        }
-    )
+    return {
+        "caller": callers.take(arrays["sim"]),
+        "callee": callees.take(callee),
+        "timestamp": arrays["timestamp"],
+        "tower_id": tower_ids.take(arrays["tower"]),
+        "duration_s": arrays["duration_s"],
+        "type": TYPES.take(arrays["sms"].astype(np.int8)),
+    }
 
 
 def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) -> dict:
@@ -284,6 +300,17 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
         "day": day[order],
         "hour": hour[order],
     }
+
+
+@lru_cache(maxsize=2)
+def first_chunk_events(country_key: str, size: str, seed: int) -> dict:
+    """CDR arrays of the first chunk of SIMs (all of them at size small), shared read-only by
+    the ground truth and the auxiliary data so that national-scale builds hold one copy."""
+    last = min(len(sims(country_key, size, seed).person), SIZES[size].chunk_sims)
+    events = cdr_arrays(country_key, size, seed, 0, last)
+    for array in events.values():
+        array.flags.writeable = False
+    return events
 
 
 @lru_cache(maxsize=8)

@@ -36,6 +36,6 @@ SIZES: dict[str, SizeSpec] = {
         calls_per_day=3.0,
         card_tx_per_day=0.6,
         rides_per_day=0.25,
-        chunk_sims=100_000,
+        chunk_sims=50_000,
     ),
 }
