@@ -68,18 +68,8 @@ def map_png(country: str, seed: int) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    districts = synthetic_data.load("districts", country=country, seed=seed)
-    towers = synthetic_data.load("mno_towers", country=country, seed=seed)
     fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
-    districts.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#777777", linewidth=0.8)
-    ax.scatter(towers["lon"], towers["lat"], s=9, color="#1f4e79", label="tower (synthetic)")
-    for row in districts.itertuples():
-        point = row.geometry.representative_point()
-        ax.annotate(row.district, (point.x, point.y), fontsize=6, ha="center", color="#333333")
-    ax.set_title(f"{synthetic_data.COUNTRIES[country].name}: districts (schematic) and towers")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.legend(loc="lower left", fontsize=7)
+    synthetic_data.plot_country(country, ax=ax, seed=seed)
     ax.set_aspect("equal")
     buffer = io.BytesIO()
     # No "Software" or date metadata: the same data gives the same bytes, so Sphinx skips it.
