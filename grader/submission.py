@@ -8,6 +8,12 @@ Grading happens in two runs, so that no learner code runs where the tests decide
 2. the *test run* (a fresh kernel): the source notebook, hidden tests included, with each test
    preceded by loading the exported answers, as data.
 
+A function answer cannot travel as data: its text does (``carry``), read from the learner's
+notebook, and is defined again in the test run just before each test that calls it; guard
+cells around every test check that the function did not change the checks when called. A
+function that cannot be carried is graded by its test's verdict in the answer run, where
+such tests run whole (``sandboxed`` cells), and flagged.
+
 The executed test run, with the learner's answers and their outputs put back in the answer
 cells, is what nbgrader scores and what feedback shows.
 """
@@ -66,8 +72,10 @@ def names_read(source: str) -> set[str]:
 def names_written(source: str) -> set[str]:
     """Names a cell defines or changes (``x = …``, ``x[...] = …``, ``def x``, ``import x``)."""
     tree = _parse(source)
-    if tree is None:
-        return set()
+    return set() if tree is None else _writes(tree)
+
+
+def _writes(tree: ast.AST) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
@@ -100,20 +108,23 @@ def _is_lambda(node: ast.AST) -> bool:
     )
 
 
-def carried_parts(source: str) -> tuple[list[str], list[str]]:
+def carried_parts(source: str, defined: set[str] | None = None) -> tuple[list[str], set[str]]:
     """A cell's top-level ``def``, ``class``, ``name = lambda`` and ``import`` statements (the
-    code that can be carried to a clean kernel), and the functions and classes they define."""
+    code that can be carried to a clean kernel), and the functions and classes defined so far
+    (``defined``, updated: a name any other statement sets afterwards is no longer carried)."""
+    defined = set() if defined is None else defined
     tree = _parse(source)
     if tree is None:
-        return [], []
+        return [], defined
     lines = source.splitlines()
-    pieces, defined = [], []
+    pieces = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            defined.append(node.name)
+            defined.add(node.name)
         elif _is_lambda(node):
-            defined.append(node.targets[0].id)
+            defined.add(node.targets[0].id)
         elif not isinstance(node, ast.Import | ast.ImportFrom):
+            defined -= _writes(node)
             continue
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         pieces.append("\n".join(lines[start - 1 : node.end_lineno]))
@@ -135,9 +146,8 @@ def carry(plan: LabPlan, student: NotebookNode, matched: Matched) -> Carried:
     pieces, names, written = [], set(), set()
     for index in sorted(i for indexes in matched.answers.values() for i in indexes):
         source = student.cells[index].source
-        code, defined = carried_parts(source)
+        code, names = carried_parts(source, names)
         pieces += code
-        names |= set(defined)
         written |= names_written(source)
     code = "\n\n".join(pieces)
     reads = names_read(code) if code else set()
@@ -186,7 +196,7 @@ class LabPlan:
                 by_id[grade_id] = index
             if kind_of(cell) == "answer" and cell.cell_type == "code":
                 answers[grade_id] = names_written(cell.source)
-                functions |= set(carried_parts(cell.source)[1])
+                functions |= carried_parts(cell.source)[1]
             elif kind_of(cell) in ("locked", "plain") and cell.cell_type == "code":
                 lab_names |= names_written(cell.source)
         defined = set().union(*answers.values()) if answers else set()

@@ -17,6 +17,7 @@ from grader.cli import main
 from grader.cohort_release import release
 from grader.errors import GraderError
 from grader.selfcheck import check
+from grader.submission import LabPlan
 
 COMMANDS = [
     ["init"],
@@ -234,10 +235,19 @@ def test_a_learner_can_check_their_notebook(course, tmp_path):
     notebook = tmp_path / lab / f"{lab}.ipynb"
     partial = fixtures.demo_students(notebook, course.source_notebook(lab))["partial"]
     nbformat.write(partial, notebook)
+    plan = LabPlan.from_source(lab, course.source_notebook(lab))
+    first, second = sorted(plan.answer_names, key=plan.by_id.get)[:2]
+    done = plan.answer_names[first]
+    passing = [t for t, needs in plan.test_needs.items() if set(needs) <= done]
+    failing = next(
+        t for t, needs in plan.test_needs.items() if plan.answer_names[second] & set(needs)
+    )
     lines = []
     assert check(notebook, timeout=120, echo=lines.append) is False
     text = "\n".join(lines)
-    assert "✓ q1_count_tests (1 point(s))" in text
-    assert "✗ q2_roles_tests (2 point(s)): 'column_roles' is not defined" in text
-    assert "1 of 3 visible checks pass" in text
+    points = plan.cell(passing[0]).metadata["nbgrader"]["points"]
+    assert f"✓ {passing[0]} ({points:g} point(s))" in text
+    assert f"✗ {failing} (" in text
+    assert any(f"'{name}' is not defined" in text for name in plan.answer_names[second])
+    assert f"{len(passing)} of {len(plan.test_needs)} visible checks pass" in text
     assert "hidden" in text
