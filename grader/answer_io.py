@@ -316,12 +316,24 @@ def _checks(namespace: dict) -> dict:
 
 
 def define(
-    namespace: dict, code: str, names: list[str], data: list[str], tag, out_dir, absent=()
+    namespace: dict,
+    code: str,
+    names: list[str],
+    data: list[str],
+    tag,
+    out_dir,
+    absent=(),
+    refused=(),
 ) -> None:
     """Re-define the learner's functions ``names`` from ``code`` (their source), with the
     learner's plain values ``data`` (exported for ``tag``) as their globals. ``absent``: names
-    the learner never wrote, which are simply left undefined."""
+    the learner never wrote, left undefined; ``refused``: names their code sets otherwise than
+    by a ``def`` (its text is not the function), not carried."""
     global _snapshot
+    if refused:
+        for name in names:
+            namespace.pop(name, None)
+        raise NotCarried(f"{', '.join(refused)} (set by other code than a def)")
     if _snapshot is None:  # before any learner code runs here
         _snapshot = {"hooks": _hooks(), "checks": _checks(namespace)}
     values, _ = load(tag, out_dir)

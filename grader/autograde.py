@@ -155,7 +155,10 @@ def execute_one(
         test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
         nbformat.write(test_nb, tests_dir / "tests.ipynb")
         checked = kernels.run(
-            tests_dir / "tests.ipynb", tests_dir / "answers", _code_cells(test_nb)
+            tests_dir / "tests.ipynb",
+            tests_dir / "answers",
+            _code_cells(test_nb),
+            learner_code=bool(carried.names),
         )
         tested = _read_untrusted(checked.notebook)
         if checked.status != "ok" or tested is None:

@@ -468,10 +468,13 @@ def clean_run(
                 # A function the learner never wrote is simply missing (the test fails as
                 # it should); one they wrote but that cannot be carried is graded elsewhere.
                 absent = [n for n in calls if n not in carried.written]
+                # Set by other code than a def (or after it): the text is not the function.
+                refused = [n for n in calls if n in carried.written and n not in carried.names]
                 cells.append(
                     _extra(
                         f"_grader_io.define(globals(), {carried.code!r}, {calls!r}, "
-                        f"{carried.data!r}, {grade_id!r}, {answers!r}, {absent!r})",
+                        f"{carried.data!r}, {grade_id!r}, {answers!r}, {absent!r}, "
+                        f"{refused!r})",
                         "define",
                         grade_id,
                     )
