@@ -4,9 +4,11 @@ This file runs on both sides, so it imports nothing from the course tools:
 - in the learner's kernel, ``export`` writes the answers a test cell uses to a folder: plain
   values as tagged JSON, DataFrames and Series as Parquet, GeoDataFrames (maps) as GeoParquet;
 - in the clean grading kernel, ``load`` reads them back. Only exact built-in types, numpy
-  scalars, DataFrames, Series and GeoDataFrames come back as themselves. Anything else (a subclass, an object
-  with its own ``__eq__``, a function) becomes an ``Unusable`` marker, which fails every
-  type check, so an object that claims to equal everything earns nothing.
+  scalars, DataFrames, Series and GeoDataFrames come back as themselves. Anything else (a
+  subclass, an object with its own ``__eq__``) becomes an ``Unusable`` marker, which fails
+  every type check, so an object that claims to equal everything earns nothing.
+
+Functions are not data: ``define`` re-defines them from their text (see the end of this file).
 """
 
 from __future__ import annotations
