@@ -2,11 +2,13 @@
 
 This file runs on both sides, so it imports nothing from the course tools:
 - in the learner's kernel, ``export`` writes the answers a test cell uses to a folder: plain
-  values as tagged JSON, DataFrames and Series as Parquet;
+  values as tagged JSON, DataFrames and Series as Parquet, GeoDataFrames (maps) as GeoParquet;
 - in the clean grading kernel, ``load`` reads them back. Only exact built-in types, numpy
-  scalars, DataFrames and Series come back as themselves. Anything else (a subclass, an object
-  with its own ``__eq__``, a function) becomes an ``Unusable`` marker, which fails every
-  type check, so an object that claims to equal everything earns nothing.
+  scalars, DataFrames, Series and GeoDataFrames come back as themselves. Anything else (a
+  subclass, an object with its own ``__eq__``) becomes an ``Unusable`` marker, which fails
+  every type check, so an object that claims to equal everything earns nothing.
+
+Functions are not data: ``define`` re-defines them from their text (see the end of this file).
 """
 
 from __future__ import annotations
@@ -97,7 +99,18 @@ def export(namespace: dict, names: list[str], tag: str, out_dir: str) -> None:
 
 def _export_frame(value, folder: str, number: int):
     kind = type(value)
-    if kind.__module__.split(".")[0] != "pandas" or kind.__name__ not in ("DataFrame", "Series"):
+    top = kind.__module__.split(".")[0]
+    if (top, kind.__name__) == ("geopandas", "GeoDataFrame"):
+        import geopandas as gpd
+
+        if kind is not gpd.GeoDataFrame:
+            return None
+        if not all(type(c) is str for c in value.columns):
+            return {"t": "unusable", "why": "a table whose column names are not all text"}
+        file = f"answer_{number}.parquet"
+        value.to_parquet(os.path.join(folder, file))
+        return {"t": "GeoDataFrame", "file": file}
+    if top != "pandas" or kind.__name__ not in ("DataFrame", "Series"):
         return None
     import pandas as pd
 
@@ -175,7 +188,7 @@ def load(tag: str, out_dir: str) -> tuple[dict, list[str]]:
             continue
         if isinstance(item, dict) and item.get("t") == "missing":
             missing.append(name)
-        elif isinstance(item, dict) and item.get("t") in ("DataFrame", "Series"):
+        elif isinstance(item, dict) and item.get("t") in ("DataFrame", "Series", "GeoDataFrame"):
             values[name] = _load_frame(folder, item)
         else:
             values[name] = _decode(item)
@@ -189,6 +202,11 @@ def _load_frame(folder: str, item: dict):
     import pandas as pd
 
     try:
+        if item["t"] == "GeoDataFrame":
+            import geopandas as gpd
+
+            frame = gpd.read_parquet(os.path.join(folder, file))
+            return frame if type(frame) is gpd.GeoDataFrame else Unusable("a damaged export")
         frame = pd.read_parquet(os.path.join(folder, file))
     except Exception:  # noqa: BLE001 - a damaged file is an unusable answer
         return Unusable("a table that could not be read back")
@@ -212,3 +230,179 @@ def apply(namespace: dict, tag: str, names: list[str], out_dir: str) -> None:
             namespace[name] = values[name]
         else:
             namespace.pop(name, None)
+
+
+# --- Function answers -------------------------------------------------------------------------
+# A function cannot travel as data. The grader carries its *source* instead: the learner's
+# top-level ``def``/``class``/``import`` statements (read from the notebook, never from the
+# learner's kernel), re-defined here with globals of their own, so the rest of the learner's
+# code never runs in this kernel. The function bodies do run when the tests call them, so
+# ``guard`` checks, around every test, that nothing the tests rely on was changed.
+
+
+class NotCarried(Exception):
+    """The learner's functions could not be re-defined in the clean kernel."""
+
+
+class Tampered(Exception):
+    """Code the learner wrote changed what the tests rely on while it ran."""
+
+
+_BUILTINS = [
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "callable",
+    "dict",
+    "float",
+    "getattr",
+    "hasattr",
+    "int",
+    "isinstance",
+    "issubclass",
+    "len",
+    "list",
+    "max",
+    "min",
+    "print",
+    "range",
+    "repr",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "type",
+    "zip",
+]
+_snapshot: dict | None = None
+
+
+def _shell():
+    try:
+        return get_ipython()  # type: ignore[name-defined]
+    except NameError:
+        return None
+
+
+def _hooks() -> dict:
+    import builtins
+    import sys
+
+    shell = _shell()
+    hooks = {"trace": sys.gettrace(), "profile": sys.getprofile()}
+    hooks.update({f"builtins.{n}": getattr(builtins, n, None) for n in _BUILTINS})
+    for name in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):
+        hooks[name] = list(getattr(shell, name, []) or [])
+    return hooks
+
+
+def _checks(namespace: dict) -> dict:
+    import sys
+
+    module = sys.modules.get("lab_checks")
+    found = {"module": module}
+    if module is not None:
+        for name, value in vars(module).items():
+            if callable(value) and not name.startswith("__"):
+                found[f"lab_checks.{name}"] = value
+                code = getattr(value, "__code__", None)
+                found[f"lab_checks.{name}.__code__"] = code
+                found[f"lab_checks.{name}.__defaults__"] = getattr(value, "__defaults__", None)
+    for name, value in namespace.items():
+        if getattr(value, "__module__", None) == "lab_checks":
+            found[f"ns.{name}"] = value
+    return found
+
+
+def define(
+    namespace: dict,
+    code: str,
+    names: list[str],
+    data: list[str],
+    tag,
+    out_dir,
+    absent=(),
+    refused=(),
+) -> None:
+    """Re-define the learner's functions ``names`` from ``code`` (their source), with the
+    learner's plain values ``data`` (exported for ``tag``) as their globals. ``absent``: names
+    the learner never wrote, left undefined; ``refused``: names their code sets otherwise than
+    by a ``def`` (its text is not the function), not carried."""
+    global _snapshot
+    if refused:
+        for name in names:
+            namespace.pop(name, None)
+        raise NotCarried(f"{', '.join(refused)} (set by other code than a def)")
+    if _snapshot is None:  # before any learner code runs here
+        _snapshot = {"hooks": _hooks(), "checks": _checks(namespace)}
+    values, _ = load(tag, out_dir)
+    scope = {k: v for k, v in namespace.items() if not k.startswith("_grader")}
+    unusable = [name for name in data if isinstance(values.get(name), Unusable)]
+    if unusable and set(names) - set(absent):
+        for name in names:
+            namespace.pop(name, None)
+        raise NotCarried(f"{', '.join(names)} (they use {', '.join(unusable)}, not plain data)")
+    scope.update({name: values[name] for name in data if name in values})
+    scope["__name__"] = "__learner__"
+    try:
+        exec(compile(code, "<the learner's functions>", "exec"), scope)  # noqa: S102
+        missing = [name for name in names if name not in scope]
+    except BaseException as exc:  # noqa: BLE001 - any failure means: not carried
+        missing, why = names, f"{type(exc).__name__}: {str(exc)[:200]}"
+    else:
+        why = "not defined by a top-level def or class"
+    for name in names:
+        if name in missing:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = scope[name]
+    missing = [name for name in missing if name not in absent]
+    if missing:
+        raise NotCarried(f"{', '.join(missing)} ({why})")
+
+
+def guard(namespace: dict) -> None:
+    """Fail if the tests' checks, Python's hooks or IPython's transformers were changed since
+    the learner's functions were defined; put the originals back first."""
+    if _snapshot is None:
+        return
+    import builtins
+    import sys
+
+    changed = []
+    now = _hooks()
+    for key, before in _snapshot["hooks"].items():
+        if now.get(key) is not before and now.get(key) != before:
+            changed.append(key)
+            if key == "trace":
+                sys.settrace(before)
+            elif key == "profile":
+                sys.setprofile(before)
+            elif key.startswith("builtins."):
+                setattr(builtins, key.split(".", 1)[1], before)
+            else:
+                getattr(_shell(), key)[:] = before
+    checks = _snapshot["checks"]
+    module = checks["module"]
+    if sys.modules.get("lab_checks") is not module:
+        changed.append("lab_checks")
+        sys.modules["lab_checks"] = module
+    for key, before in checks.items():
+        if key.startswith("lab_checks.") and key.count(".") == 1:
+            name = key.split(".", 1)[1]
+            value = getattr(module, name, None)
+            if value is not before:
+                changed.append(key)
+                setattr(module, name, before)
+            for attribute in ("__code__", "__defaults__"):
+                if getattr(before, attribute, None) is not checks.get(f"{key}.{attribute}"):
+                    changed.append(f"{key}.{attribute}")
+                    setattr(before, attribute, checks[f"{key}.{attribute}"])
+        elif key.startswith("ns.") and namespace.get(key[3:]) is not before:
+            changed.append(key[3:])
+            namespace[key[3:]] = before
+    if changed:
+        raise Tampered("changed while the learner's code ran: " + ", ".join(sorted(set(changed))))

@@ -129,7 +129,8 @@ def execute_one(
         answers_dir = Path(tmp) / "answers-run"
         shared = sandbox.prepare_workdir(answers_dir, lab_source)
         (answers_dir / "out").mkdir()
-        answer_nb = submission.answer_run(plan, learner, matched)
+        carried = submission.carry(plan, learner, matched)
+        answer_nb = submission.answer_run(plan, learner, matched, carried)
         nbformat.write(answer_nb, answers_dir / "submission.ipynb")
         run = sandbox.execute(
             answers_dir, "submission.ipynb", limits, _code_cells(answer_nb), shared
@@ -151,10 +152,13 @@ def execute_one(
         tests_dir = Path(tmp) / "tests-run"
         tests_dir.mkdir()
         _copy_plain_files(answers_dir / "out", tests_dir / "answers")
-        test_nb = submission.clean_run(plan, matched, answers="job/answers")
+        test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
         nbformat.write(test_nb, tests_dir / "tests.ipynb")
         checked = kernels.run(
-            tests_dir / "tests.ipynb", tests_dir / "answers", _code_cells(test_nb)
+            tests_dir / "tests.ipynb",
+            tests_dir / "answers",
+            _code_cells(test_nb),
+            learner_code=bool(carried.names),
         )
         tested = _read_untrusted(checked.notebook)
         if checked.status != "ok" or tested is None:
@@ -165,10 +169,11 @@ def execute_one(
             )
         if tested is None:
             tested = test_nb
+        replaced = _function_verdicts(plan, tested, answered, reasons)
         if answered is not None:
-            reasons += _cross_check(answered, tested)
+            reasons += _cross_check(plan, answered, tested, replaced)
     why = reasons[0] if reasons and status != "graded" else "the notebook stopped before it"
-    graded = submission.graded_notebook(plan, tested, answered, learner, matched, why)
+    graded = submission.graded_notebook(plan, tested, answered, learner, matched, why, replaced)
     if status == "graded" and reasons:
         status = "flagged"
     return Executed(student, status, reasons, graded, digest, time.perf_counter() - started)
@@ -227,17 +232,38 @@ def _learner_errors(answered, limits: Limits) -> list[str]:
     return reasons
 
 
-def _cross_check(answered, tested) -> list[str]:
-    """A visible check that passes in the learner's kernel but fails on the exported answers
-    means something in that kernel interfered (an object that equals everything, checks
-    turned off by code the learner ran)."""
+def _function_verdicts(plan, tested, answered, reasons: list[str]) -> dict[str, list]:
+    """Tests that call the learner's functions: where the functions could not be carried to
+    the clean kernel, the verdict of the learner's own kernel (flagged); where the learner's
+    code changed the checks while it ran, a failure (flagged)."""
+    replaced: dict[str, list] = {}
+    inside = submission.sandboxed_outputs(answered)
+    for test_id, why in sorted(submission.grader_errors(tested, "define").items()):
+        replaced[test_id] = inside.get(test_id) or [
+            submission.not_run_error("it did not run in the learner's notebook either")
+        ]
+        reasons.append(
+            f"{test_id} was graded in the learner's own kernel (a weaker guarantee: their code "
+            f"ran next to the test), because their function could not be re-defined in the "
+            f"clean kernel: {why}"
+        )
+    for test_id, why in sorted(submission.grader_errors(tested, "guard").items()):
+        replaced[test_id] = [submission.tampered_error()]
+        reasons.append(f"{test_id} scores 0: the learner's code {why}; look at it")
+    return replaced
+
+
+def _cross_check(plan, answered, tested, replaced: dict[str, list]) -> list[str]:
+    """A check that passes in the learner's kernel but fails in the clean one means something
+    in that kernel interfered (an object that equals everything, checks turned off by code the
+    learner ran)."""
     inside = submission.visible_verdicts(answered)
-    clean = submission.visible_verdicts(tested)
+    clean = submission.visible_verdicts(tested, plan)
     return [
         f"the visible checks of {test_id} pass in the learner's notebook but fail on the "
         "exported answers: their code may interfere with the checks; look at it"
         for test_id, passed in sorted(inside.items())
-        if passed and clean.get(test_id) is False
+        if passed and clean.get(test_id) is False and test_id not in replaced
     ]
 
 

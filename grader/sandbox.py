@@ -203,10 +203,10 @@ def _read_result(workdir: Path, out_name: str, returncode: int, stderr: str) -> 
 class TestKernels:
     """Long-lived sandboxed kernels for the grader's own test notebooks, one per worker.
 
-    No learner code ever runs in them: they execute the lab's source cells and tests on
-    answers loaded as data, so one kernel can serve many submissions (its namespace is reset
-    between them, and it is replaced after any timeout or crash). This halves the kernel
-    starts per submission.
+    They execute the lab's source cells and tests on answers loaded as data, so one kernel
+    can serve many submissions (its namespace is reset between them, and it is replaced after
+    any timeout or crash). This halves the kernel starts per submission. A notebook that calls
+    functions the learner wrote gets a kernel of its own, used once.
     """
 
     def __init__(self, root: Path, lab_source: Path, limits: Limits):
@@ -215,8 +215,13 @@ class TestKernels:
         self.all: list[_Server] = []
         self.lock = threading.Lock()
 
-    def run(self, test_notebook: Path, answers: Path, code_cells: int) -> Run:
-        """Execute; the executed notebook is copied next to ``test_notebook``."""
+    def run(
+        self, test_notebook: Path, answers: Path, code_cells: int, learner_code: bool = False
+    ) -> Run:
+        """Execute; the executed notebook is copied next to ``test_notebook``.
+
+        ``learner_code``: the notebook calls functions the learner wrote, which could leave
+        something behind (a patched module, a thread), so its kernel is not used again."""
         try:
             server = self.idle.get_nowait()
         except queue.Empty:
@@ -228,6 +233,8 @@ class TestKernels:
         try:
             return server.run(test_notebook, answers, code_cells)
         finally:
+            if learner_code:
+                server.stop()
             self.idle.put(server)
 
     def close(self) -> None:

@@ -1,8 +1,8 @@
 """Submissions for the cohort tests: demo students plus every attack measured on nbgrader.
 
 Each case is built from the lab's own notebooks (``grader.fixtures``), so it works for any lab
-whose first two answers are separate cells. ``expect`` gives the status and the points lost
-against a perfect submission (as a function of the lab's test points).
+whose first two answers are separate cells. ``lost`` says which tests' points are lost against a
+perfect submission; ``expected_score`` turns it into points from the lab's own structure.
 """
 
 from __future__ import annotations
@@ -157,12 +157,21 @@ def build_cases(course_dir: Path, lab_id: str) -> list[Case]:
 
 
 def expected_score(plan: LabPlan, lost: str) -> float:
-    points = [float(plan.cell(t).metadata["nbgrader"]["points"]) for t in plan.test_needs]
-    total = sum(points)
+    """The score of a case from the lab's own structure: which tests read the first or second
+    answer, and which come before the second answer (what runs before a crash there)."""
+    points = {t: float(plan.cell(t).metadata["nbgrader"]["points"]) for t in plan.test_needs}
+    answers = sorted(plan.answer_names, key=plan.by_id.get)
+
+    def reading(answer: str) -> set[str]:
+        names = plan.answer_names[answer]
+        return {t for t, needs in plan.test_needs.items() if names & set(needs)}
+
+    total = sum(points.values())
+    before_second = {t for t in points if plan.by_id[t] < plan.by_id[answers[1]]}
     return {
         "none": total,
         "all": 0.0,
-        "first": total - points[0],
-        "second": total - points[1],
-        "after_first": points[0],
+        "first": total - sum(points[t] for t in reading(answers[0])),
+        "second": total - sum(points[t] for t in reading(answers[1])),
+        "after_first": sum(points[t] for t in before_second),
     }[lost]

@@ -17,6 +17,7 @@ from grader.cli import main
 from grader.cohort_release import release
 from grader.errors import GraderError
 from grader.selfcheck import check
+from grader.submission import LabPlan
 
 COMMANDS = [
     ["init"],
@@ -234,10 +235,65 @@ def test_a_learner_can_check_their_notebook(course, tmp_path):
     notebook = tmp_path / lab / f"{lab}.ipynb"
     partial = fixtures.demo_students(notebook, course.source_notebook(lab))["partial"]
     nbformat.write(partial, notebook)
+    plan = LabPlan.from_source(lab, course.source_notebook(lab))
+    first, second = sorted(plan.answer_names, key=plan.by_id.get)[:2]
+    done = plan.answer_names[first]
+    passing = [t for t, needs in plan.test_needs.items() if set(needs) <= done]
+    failing = next(
+        t for t, needs in plan.test_needs.items() if plan.answer_names[second] & set(needs)
+    )
     lines = []
     assert check(notebook, timeout=120, echo=lines.append) is False
     text = "\n".join(lines)
-    assert "✓ q1_count_tests (1 point(s))" in text
-    assert "✗ q2_roles_tests (2 point(s)): 'column_roles' is not defined" in text
-    assert "1 of 3 visible checks pass" in text
+    points = plan.cell(passing[0]).metadata["nbgrader"]["points"]
+    assert f"✓ {passing[0]} ({points:g} point(s))" in text
+    assert f"✗ {failing} (" in text
+    assert any(f"'{name}' is not defined" in text for name in plan.answer_names[second])
+    assert f"{len(passing)} of {len(plan.test_needs)} visible checks pass" in text
     assert "hidden" in text
+
+
+def test_function_answers_travel_as_source_and_are_guarded(tmp_path, monkeypatch):
+    monkeypatch.setattr(answer_io, "_snapshot", None)
+    from grader.submission import carried_parts
+
+    learner = (
+        "import math\n"
+        "SCALE = 2\n"
+        "@staticmethod\n"
+        "def helper(x):\n    return x * SCALE\n"
+        "def crack(x):\n    return helper(x) + math.floor(0.5)\n"
+        "square = lambda x: x * x\n"
+        "def later(x):\n    return x\n"
+        "later = square\n"
+        "print(crack(1))\n"
+    )
+    pieces, defined = carried_parts(learner)
+    assert defined == {"helper", "crack", "square"}  # `later` was set again by other code
+    code = "\n\n".join(pieces)
+    assert "@staticmethod" in code
+    assert "print(" not in code
+    assert "SCALE = 2" not in code  # a value travels as data, not as code
+
+    answer_io.export({"SCALE": 3}, ["SCALE"], "t1", str(tmp_path))
+    namespace = {"check_len": len}
+    answer_io.define(
+        namespace, "def crack(x):\n    return x * SCALE", ["crack"], ["SCALE"], "t1", str(tmp_path)
+    )
+    assert namespace["crack"](2) == 6
+    assert "SCALE" not in namespace  # the learner's values stay in the function's own globals
+    with pytest.raises(answer_io.NotCarried, match="crack"):
+        answer_io.define({}, "x = 1", ["crack"], [], "t1", str(tmp_path))
+    with pytest.raises(answer_io.NotCarried, match="other code than a def"):
+        answer_io.define({}, "", ["crack"], [], "t1", str(tmp_path), refused=["crack"])
+
+    # Once a learner's function has been defined, changing what the tests rely on is caught,
+    # and undone.
+    import builtins
+
+    real_sorted = builtins.sorted
+    monkeypatch.setattr(builtins, "sorted", lambda *a, **k: [])
+    with pytest.raises(answer_io.Tampered, match="sorted"):
+        answer_io.guard(namespace)
+    assert builtins.sorted is real_sorted
+    answer_io.guard(namespace)  # nothing changed since
