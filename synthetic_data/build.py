@@ -114,7 +114,9 @@ def build(
             else:
                 path = staging / f"{name}.{'csv' if size == 'small' else 'parquet'}"
             if size != "small" and spec.streamed:
-                rows = write_streamed(name, country, size, seed, path)
+                rows = write_streamed(
+                    name, country, size, seed, path, show_progress=progress is not None
+                )
             else:
                 frame = load(name, country, size, seed)
                 _write_table(frame, path)

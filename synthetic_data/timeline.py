@@ -130,15 +130,3 @@ def timeline(country_key: str, size: str, seed: int) -> Timeline:
         lockdown_district=district,
         lockdown_days=lockdown,
     )
-
-
-def sample_hours(rng: np.random.Generator, rest: np.ndarray, profile: dict | None = None):
-    """An hour of day per event, from the working-day or rest-day profile."""
-    profile = profile or HOURLY
-    cdf = np.stack([np.cumsum(profile[k]) / profile[k].sum() for k in ("workday", "restday")])
-    # One binary search over both profiles: row r is shifted by 2r so the rows stay sorted.
-    u = rng.random(len(rest))
-    row = rest.astype(np.int64)
-    shift = np.array([0.0, 2.0])
-    found = np.searchsorted((cdf + shift[:, None]).ravel(), u + shift[row], side="left")
-    return np.minimum(found - 24 * row, 23)
