@@ -148,6 +148,7 @@ def execute_one(
         reasons += _unusable_answers(answers_dir / "out")
         if run.truncated:
             reasons.append("output over the limit was cut")
+        reasons += run.notes
 
         tests_dir = Path(tmp) / "tests-run"
         tests_dir.mkdir()
@@ -167,6 +168,7 @@ def execute_one(
             reasons.append(
                 f"the test run stopped ({checked.reason}){_where(test_nb, checked.cell)}"
             )
+        reasons += checked.notes
         if tested is None:
             tested = test_nb
         replaced = _function_verdicts(plan, tested, answered, reasons)
@@ -345,6 +347,8 @@ def autograde(
     outcome = Outcome()
     if not sandbox.available():
         echo(sandbox.NO_SANDBOX_WARNING)
+    if not sandbox.process_limit():
+        echo(sandbox.NO_LIMIT_WARNING)
     with exclusive(cohort, f"autograde {lab.id}"):
         statuses = cohort.read_statuses(lab.id)
         todo = {}

@@ -19,13 +19,14 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from . import course, environment
+from . import course, environment, gradebook_db
 from .errors import GraderError
 from .labsource import read_lab
 from .paths import DEFAULT_BUILD, LABS
 
 MANIFEST = "grader-course.json"
 LOCK = ".grader.lock"
+_REACHED: set[str] = set()  # gradebooks opened by this process
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,19 @@ class Cohort:
 
     def api(self, extra=None):
         environment.prepare(self.root)
+        self.check_database()
         return course.open_api(self.root, self.db_url, extra)
 
     def gradebook(self) -> Gradebook:
         environment.prepare(self.root)
+        self.check_database()
         return Gradebook(self.db_url, course.COURSE_ID)
+
+    def check_database(self) -> None:
+        """Once per command: a gradebook that cannot be opened stops it with a message."""
+        if self.db_url not in _REACHED:
+            gradebook_db.check(self.db_url)
+            _REACHED.add(self.db_url)
 
     def lab(self, lab_id: str | None) -> LabInfo:
         if lab_id in self.labs:
@@ -116,6 +125,10 @@ def init(
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     if db_url is None:
         db_url = previous.get("db_url") or f"sqlite:///{course_dir / 'gradebook.db'}"
+    db_url = gradebook_db.normalise(db_url)
+    if not db_url.startswith("sqlite"):
+        # Before anything is written: a wrong address must not leave a half-made folder.
+        gradebook_db.check(db_url)
     labs = {}
     for lab_id in lab_ids:
         source = LABS / lab_id / f"{lab_id}.md"
@@ -135,13 +148,7 @@ def init(
     }
     manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     cohort = Cohort(course_dir, db_url, labs)
-    try:
-        api = cohort.api()
-    except Exception as exc:
-        raise GraderError(
-            f"cannot open the gradebook at {_safe_url(db_url)}: {exc}",
-            "check the --db URL (e.g. postgresql://user@host/dbname) and that the server runs",
-        ) from exc
+    api = cohort.api()
     for lab_id in lab_ids:
         # nbgrader writes the student version and records the lab's cells in the gradebook.
         result = api.generate_assignment(lab_id, force=True, create=True)
@@ -152,14 +159,6 @@ def init(
             )
         echo(f"  ✓ {lab_id}")
     return cohort
-
-
-def _safe_url(url: str) -> str:
-    # Never print a database password.
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
-    return url
 
 
 def open_cohort(course_dir: Path) -> Cohort:

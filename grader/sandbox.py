@@ -1,16 +1,25 @@
 """Run a notebook where it sees only its own folder and the lab's data (bubblewrap on Linux).
 
-The sandbox has no network, its own process and user namespaces, a private /tmp, read-only
-system folders and Python, and nothing else of the machine: not the course folder (so neither
-the hidden tests in ``source/`` nor ``gradebook.db``), not the home folder. Memory (address
-space), file size and time are limited. Where bubblewrap is missing, notebooks still run with
-the limits but without isolation, and the tools say so loudly.
+The sandbox has no network, its own process and user namespaces, read-only system folders and
+Python, and nothing else of the machine: not the course folder (so neither the hidden tests in
+``source/`` nor ``gradebook.db``), not the home folder. Memory (address space), file size,
+time and the number of processes are limited (``process_limit``).
+
+Nothing the notebook writes reaches the disk: its folder (``/sandbox``, where its inputs are
+mounted read-only), the folder of its exported answers and ``/tmp`` are RAM disks of
+``Limits.disk_mb`` each, gone with the sandbox. The runner sends the executed notebook and the
+answers back through a pipe, and the grader reads at most what those RAM disks can hold. So a
+loop that writes file after file fills a RAM disk of known size, never the trainer's disk.
+
+Where bubblewrap is missing, notebooks still run with the limits but without isolation (and
+write into their folder on disk), and the tools say so loudly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import queue
@@ -18,9 +27,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
-from dataclasses import dataclass
-from pathlib import Path
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .process_limit import NO_LIMIT_WARNING, ProcessLimit
+from .process_limit import mechanism as process_limit
+
+__all__ = ["NO_LIMIT_WARNING", "Limits", "Run", "execute", "process_limit"]
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 ANSWER_IO = Path(__file__).with_name("answer_io.py")
@@ -38,6 +54,8 @@ class Limits:
     memory_mb: int = 4096  # address space per process (pyarrow alone reserves ~2 GB)
     max_output: int = 1_000_000  # bytes of output kept per cell
     max_file_mb: int = 200  # largest file a notebook may write
+    max_processes: int = 256  # processes and threads at once (a kernel uses about 10)
+    disk_mb: int = 512  # each RAM disk the notebook may write: its folder, answers, /tmp
 
 
 @dataclass
@@ -47,6 +65,11 @@ class Run:
     reason: str
     truncated: list[int]
     notebook: Path  # the executed notebook (untrusted if learner code ran)
+    notes: list[str] = field(default_factory=list)  # for the trainer, even when status is ok
+    disk_full: bool = False  # a cell stopped for want of space to write
+
+
+WRITABLE = "out"  # the folder the answers are exported to, a RAM disk of its own
 
 
 @functools.cache
@@ -55,7 +78,7 @@ def available() -> bool:
     if os.environ.get("GRADER_NO_SANDBOX") == "1" or not shutil.which("bwrap"):
         return False
     probe = subprocess.run(
-        [*_bwrap_prefix(Path("/nonexistent-workdir"), bind_work=False), "true"],
+        [*_bwrap_prefix(Path("/nonexistent-workdir"), Limits(), bind_work=False), "true"],
         capture_output=True,
         check=False,
         timeout=30,
@@ -64,10 +87,11 @@ def available() -> bool:
 
 
 def _bwrap_prefix(
-    workdir: Path, bind_work: bool = True, shared: list[tuple[Path, str]] = ()
+    workdir: Path, limits: Limits, bind_work: bool = True, shared: list[tuple[Path, str]] = ()
 ) -> list[str]:
+    ram_disk = ["--size", str(limits.disk_mb * 1024 * 1024), "--tmpfs"]
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", *ram_disk, "/tmp"]
     for folder in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"):
         args += ["--ro-bind-try", folder, folder]
     pythons = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
@@ -77,9 +101,17 @@ def _bwrap_prefix(
     if Path(sys.prefix) != Path(sys.prefix).resolve():
         args += ["--ro-bind-try", sys.prefix, sys.prefix]
     if bind_work:
-        args += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
+        # The notebook's folder is a RAM disk; what the grader put in it is mounted read-only.
+        args += [*ram_disk, INSIDE]
+        shared_names = {name for _, name in shared}
+        for entry in sorted(workdir.iterdir()):
+            if entry.name == WRITABLE:
+                args += [*ram_disk, f"{INSIDE}/{WRITABLE}"]
+            elif entry.name not in shared_names:
+                args += ["--ro-bind", str(entry), f"{INSIDE}/{entry.name}"]
         for host, name in shared:  # the lab's data, shared by every submission: read-only
             args += ["--ro-bind", str(host), f"{INSIDE}/{name}"]
+        args += ["--chdir", INSIDE]
     return args
 
 
@@ -123,10 +155,11 @@ def prepare_workdir(workdir: Path, lab_source: Path) -> list[tuple[Path, str]]:
     return shared
 
 
-def _limit(limits: Limits):
+def _limit(limits: Limits, processes: ProcessLimit):
     def apply() -> None:
         import resource
 
+        processes.join()
         memory = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         size = limits.max_file_mb * 1024 * 1024
@@ -134,6 +167,76 @@ def _limit(limits: Limits):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+def _too_many(limits: Limits) -> str:
+    return (
+        f"the learner's code started more than {limits.max_processes} processes "
+        "(a fork bomb?), so the grader stopped it"
+    )
+
+
+def _disk_note(limits: Limits) -> str:
+    return (
+        "the learner's code ran out of space for its files (each writable folder holds "
+        f"{limits.disk_mb} MB, a file at most {limits.max_file_mb} MB)"
+    )
+
+
+class _Pipe:
+    """Reads a stream in a thread: the runner's reply (``done N`` + N bytes, at most ``cap``),
+    or the last bytes of standard error. Never holds more than ``cap`` bytes."""
+
+    def __init__(self, stream, cap: int, reply: bool):
+        self.stream, self.cap, self.data = stream, cap, b""
+        self.ready = threading.Event()
+        target = self._reply if reply else self._tail
+        self.thread = threading.Thread(target=target, daemon=True)
+        self.thread.start()
+
+    def _reply(self) -> None:
+        try:
+            header = self.stream.readline(64).split()
+            if len(header) == 2 and header[0] == b"done" and header[1].isdigit():
+                size = int(header[1])
+                if size <= self.cap:
+                    self.data = self.stream.read(size)
+        except (OSError, ValueError):
+            pass
+        self.ready.set()
+
+    def _tail(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for chunk in iter(lambda: self.stream.read(65536), b""):
+                self.data = (self.data + chunk)[-self.cap :]
+        self.ready.set()
+
+
+def _unpack(payload: bytes, workdir: Path) -> None:
+    """The runner's reply into ``workdir``: regular files with expected names only."""
+    if not payload:
+        return
+    try:
+        with tarfile.open(fileobj=io.BytesIO(payload), mode="r:") as archive:
+            for member in archive:
+                name = PurePosixPath(member.name)
+                wanted = str(name) in ("executed.ipynb", "result.json") or (
+                    name.parts[0] == WRITABLE and len(name.parts) > 1
+                )
+                if not member.isfile() or name.is_absolute() or ".." in name.parts:
+                    continue
+                if wanted:
+                    target = workdir.joinpath(*name.parts)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.extractfile(member).read())
+    except (tarfile.TarError, OSError, ValueError):
+        pass  # a damaged reply: read as "the runner stopped"
+
+
+def _cap(limits: Limits) -> int:
+    # The exported answers fit in their RAM disk; the executed notebook's outputs are cut per
+    # cell; the rest is the notebook's own source, small.
+    return (limits.disk_mb + 256) * 1024 * 1024
 
 
 def execute(
@@ -151,38 +254,85 @@ def execute(
         sys.executable,
         f"{here}/{RUNNER.name}",
         f"{here}/{notebook_name}",
-        f"{here}/{out_name}",
-        f"{here}/result.json",
         str(limits.cell_timeout),
         str(limits.max_output),
     ]
     if sandboxed:
-        command = [*_bwrap_prefix(workdir, shared=shared), *command]
+        # The answers are exported to a RAM disk inside; the runner sends them back.
+        command = [*_bwrap_prefix(workdir, limits, shared=shared), *command, f"{here}/{WRITABLE}"]
     env = _environment("/tmp" if sandboxed else str(workdir))
     # The runner stops a cell at the timeout; this bounds the whole run (kernel start, a
     # runner that is killed, a kernel that ignores its shutdown).
     budget = limits.cell_timeout * (code_cells + 2) + 120
-    process = subprocess.Popen(
-        command,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limit(limits),  # noqa: PLW1509 - resource limits must be set in the child
-        start_new_session=True,
-    )
+    processes = ProcessLimit(limits.max_processes)
     try:
-        _, stderr = process.communicate(timeout=budget)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_limit(limits, processes),  # noqa: PLW1509 - limits must be set in the child
+            start_new_session=True,
+        )
+        reply = _Pipe(process.stdout, _cap(limits), reply=True)
+        errors = _Pipe(process.stderr, 16384, reply=False)
+        stopped = _wait(reply.ready, processes, time.monotonic() + budget, process)
+        if not sandboxed and stopped != "time":
+            # Unsandboxed, the kernel is in a session of its own: let the runner shut it down.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(30)
+        with contextlib.suppress(OSError):
+            # In the sandbox, this ends every process of it (bwrap's process namespace).
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        processes.close()
+    if stopped == "time":
         return Run(
             "timeout", None, f"the notebook ran longer than {budget} s", [], workdir / out_name
         )
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    return _read_result(workdir, out_name, process.returncode, stderr.decode("utf-8", "replace"))
+    errors.thread.join(5)
+    _unpack(reply.data, workdir)
+    stderr = errors.data.decode("utf-8", "replace")
+    run = _read_result(workdir, out_name, process.returncode, stderr)
+    return _annotate(run, limits, stopped == "bombed")
+
+
+def _annotate(run: Run, limits: Limits, bombed: bool) -> Run:
+    if bombed:
+        run.status, run.reason = "crashed", _too_many(limits)
+    if run.disk_full:
+        run.notes.append(_disk_note(limits))
+    return run
+
+
+def _wait(done: threading.Event, processes: ProcessLimit, deadline: float, runner) -> str:
+    """``done`` or ``time`` (the budget ran out); ``bombed``: done, but the learner's code hit
+    the process limit, and every process but the grader's runner was killed (the runner then
+    reports the kernel's death at that cell, so the answers before it still count)."""
+    bombed = False
+    while not done.wait(0.1):
+        if processes.refused():
+            bombed = True
+            processes.stop_others(frozenset(_chain(runner.pid, 3 if available() else 1)))
+        if time.monotonic() > deadline:
+            return "time"
+    return "bombed" if bombed or processes.refused() else "done"
+
+
+def _chain(pid: int, length: int) -> list[int]:
+    """``pid`` and its first descendants: bwrap, bwrap's init in the sandbox, the runner."""
+    chain = [pid]
+    while len(chain) < length:
+        try:
+            children = Path(f"/proc/{chain[-1]}/task/{chain[-1]}/children").read_text().split()
+        except OSError:
+            break
+        if not children:
+            break
+        chain.append(int(children[0]))
+    return chain
 
 
 def _read_result(workdir: Path, out_name: str, returncode: int, stderr: str) -> Run:
@@ -191,13 +341,17 @@ def _read_result(workdir: Path, out_name: str, returncode: int, stderr: str) -> 
         status = raw["status"] if raw.get("status") in ("ok", "timeout", "crashed") else "crashed"
         cell = raw.get("cell") if type(raw.get("cell")) is int else None
         truncated = [i for i in raw.get("truncated", []) if type(i) is int]
-        return Run(status, cell, str(raw.get("reason", ""))[:300], truncated, workdir / out_name)
+        reason = str(raw.get("reason", ""))[:300]
+        full = bool(raw.get("disk_full"))
+        return Run(status, cell, reason, truncated, workdir / out_name, disk_full=full)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         tail = " ".join(stderr.strip().splitlines()[-3:])[:300]
         reason = f"the notebook runner stopped (exit code {returncode})"
         if "MemoryError" in stderr:
             reason = "the notebook ran out of memory"
-        return Run("crashed", None, f"{reason}: {tail}" if tail else reason, [], workdir / out_name)
+        reason = f"{reason}: {tail}" if tail else reason
+        full = "[Errno 28]" in stderr
+        return Run("crashed", None, reason, [], workdir / out_name, disk_full=full)
 
 
 class TestKernels:
@@ -246,7 +400,10 @@ class _Server:
     def __init__(self, workdir: Path, lab_source: Path, limits: Limits):
         self.workdir, self.limits = workdir, limits
         self.shared = prepare_workdir(workdir, lab_source)
+        # Made once and only emptied between jobs: the sandbox mounts this very folder.
+        (workdir / "job").mkdir()
         self.process: subprocess.Popen | None = None
+        self.processes: ProcessLimit | None = None
 
     def _start(self) -> None:
         sandboxed = available()
@@ -259,7 +416,8 @@ class _Server:
             str(self.limits.max_output),
         ]
         if sandboxed:
-            command = [*_bwrap_prefix(self.workdir, shared=self.shared), *command]
+            command = [*_bwrap_prefix(self.workdir, self.limits, shared=self.shared), *command]
+        self.processes = ProcessLimit(self.limits.max_processes)
         self.process = subprocess.Popen(
             command,
             cwd=self.workdir,
@@ -267,8 +425,7 @@ class _Server:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=_limit(self.limits),  # noqa: PLW1509 - limits must be set in the child
+            preexec_fn=_limit(self.limits, self.processes),  # noqa: PLW1509 - in the child
             start_new_session=True,
         )
 
@@ -277,13 +434,14 @@ class _Server:
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        self.process = None
+        if self.processes is not None:
+            self.processes.close()
+        self.process = self.processes = None
 
     def run(self, test_notebook: Path, answers: Path, code_cells: int) -> Run:
         job = self.workdir / "job"
-        if job.exists():
-            shutil.rmtree(job)
-        job.mkdir()
+        for old in job.iterdir():
+            shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
         shutil.copyfile(test_notebook, job / "tests.ipynb")
         shutil.copytree(answers, job / "answers", symlinks=True)
         for stale in ("executed.ipynb", "result.json"):
@@ -291,23 +449,24 @@ class _Server:
         if self.process is None or self.process.poll() is not None:
             self._start()
         here = INSIDE if available() else str(self.workdir)
-        request = f"{here}/job/tests.ipynb {here}/executed.ipynb {here}/result.json\n"
         budget = self.limits.cell_timeout * (code_cells + 2) + 120
-        answer: list[str] = []
-        reader = threading.Thread(target=lambda: answer.append(self.process.stdout.readline()))
+        kept = test_notebook.with_name("executed-tests.ipynb")
+        reply = _Pipe(self.process.stdout, _cap(self.limits), reply=True)
         try:
-            self.process.stdin.write(request)
+            self.process.stdin.write(f"{here}/job/tests.ipynb\n".encode())
             self.process.stdin.flush()
-            reader.start()
-            reader.join(budget)
         except OSError:
             pass
-        kept = test_notebook.with_name("executed-tests.ipynb")
-        if not answer or answer[0].strip() != "done":
+        stopped = _wait(reply.ready, self.processes, time.monotonic() + budget, self.process)
+        if stopped == "time" or not reply.data:
             self.stop()
-            return Run("crashed", None, "the test kernel stopped", [], kept)
+            why = _too_many(self.limits) if stopped == "bombed" else "the test kernel stopped"
+            return Run("crashed", None, why, [], kept)
+        if stopped == "bombed":
+            self.stop()  # never reuse a kernel whose sandbox had a fork bomb
+        _unpack(reply.data, self.workdir)
         run = _read_result(self.workdir, "executed.ipynb", 0, "")
         if run.notebook.exists():
             shutil.copyfile(run.notebook, kept)
         run.notebook = kept
-        return run
+        return _annotate(run, self.limits, stopped == "bombed")

@@ -1,10 +1,15 @@
 """Execute one notebook, cell by cell, and say how it ended. Runs inside the sandbox.
 
-Usage: ``python sandbox_runner.py IN.ipynb OUT.ipynb RESULT.json TIMEOUT MAX_OUTPUT_BYTES``,
-or ``python sandbox_runner.py --serve TIMEOUT MAX_OUTPUT_BYTES`` to run notebooks one after
-the other in one kernel (its namespace reset between them), reading ``IN OUT RESULT`` lines on
-standard input and answering ``done`` for each. The grader serves only its own test notebooks
-this way, never a learner's code.
+Usage: ``python sandbox_runner.py IN.ipynb TIMEOUT MAX_OUTPUT_BYTES [FOLDER]``, or
+``python sandbox_runner.py --serve TIMEOUT MAX_OUTPUT_BYTES`` to run notebooks one after the
+other in one kernel (its namespace reset between them), reading one ``IN`` path a line on
+standard input. The grader serves only its own test notebooks this way, never a learner's code.
+
+The results go back on standard output, never through a file the notebook could also write
+(inside the sandbox, every writable folder is a small RAM disk that vanishes with it): a line
+``done N``, then N bytes of a tar archive holding ``executed.ipynb``, ``result.json`` and, if
+given, the files of ``FOLDER`` (the exported answers). The kernel's own standard output goes to
+standard error, so nothing it prints can mix with them.
 
 It imports nothing from the course tools (the sandbox does not contain them) and talks to the
 kernel with jupyter_client alone: nbclient would pull in nbformat and jsonschema, whose import
@@ -14,9 +19,12 @@ next to it, so the caller reads them as data only.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import queue
 import sys
+import tarfile
 import time
 
 from jupyter_client.manager import KernelManager
@@ -99,8 +107,18 @@ class Kernel:
         self.km.shutdown_kernel(now=True)
 
 
+NO_SPACE = ("[Errno 28]", "[Errno 27]")  # no space left on device; file too large
+
+
+def _filled_disk(outputs: list[dict]) -> bool:
+    return any(
+        o.get("output_type") == "error" and any(m in str(o.get("evalue", "")) for m in NO_SPACE)
+        for o in outputs
+    )
+
+
 def run_notebook(kernel: Kernel, notebook: dict, timeout: int, max_output: int) -> dict:
-    result = {"status": "ok", "cell": None, "reason": "", "truncated": []}
+    result = {"status": "ok", "cell": None, "reason": "", "truncated": [], "disk_full": []}
     count = 0
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") != "code":
@@ -111,6 +129,8 @@ def run_notebook(kernel: Kernel, notebook: dict, timeout: int, max_output: int) 
         cell["outputs"], cell["execution_count"] = outputs, count
         if cut:
             result["truncated"].append(index)
+        if _filled_disk(outputs):
+            result["disk_full"].append(index)
         if ended != "ok":
             reason = "cell timed out" if ended == "timeout" else "the kernel died"
             result.update(status=ended, cell=index, reason=reason)
@@ -118,7 +138,7 @@ def run_notebook(kernel: Kernel, notebook: dict, timeout: int, max_output: int) 
     return result
 
 
-def _one(kernel_or_none, source, target, result_path, timeout, max_output):
+def _one(kernel_or_none, source, timeout, max_output):
     with open(source, encoding="utf-8") as handle:
         notebook = json.load(handle)
     kernel = kernel_or_none
@@ -127,27 +147,54 @@ def _one(kernel_or_none, source, target, result_path, timeout, max_output):
         result = run_notebook(kernel, notebook, timeout, max_output)
     except RuntimeError as exc:  # the kernel could not start, or died while starting
         result = {"status": "crashed", "cell": None, "reason": str(exc)[:300], "truncated": []}
-    with open(target, "w", encoding="utf-8") as handle:
-        json.dump(notebook, handle)
-    with open(result_path, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
-    return kernel, result
+    return kernel, notebook, result
+
+
+def _send(channel, notebook: dict, result: dict, folder: str | None = None) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, value in (("executed.ipynb", notebook), ("result.json", result)):
+            data = json.dumps(value).encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        if folder and os.path.isdir(folder):
+            folder = os.path.abspath(folder)
+            # Regular files only: a link planted by learner code is not followed.
+            for root, dirs, files in os.walk(folder):
+                dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+                for name in files:
+                    path = os.path.join(root, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        archive.add(path, arcname=os.path.relpath(path, os.path.dirname(folder)))
+    payload = buffer.getvalue()
+    channel.write(f"done {len(payload)}\n".encode())
+    channel.write(payload)
+    channel.flush()
+
+
+def _channel():
+    """Standard output for the results only; what anything else writes there goes to stderr."""
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return channel
 
 
 def serve(timeout: int, max_output: int) -> int:
+    channel = _channel()
     kernel = None
     for line in sys.stdin:
-        source, target, result_path = line.split()
+        source = line.strip()
         if kernel is not None:
             reset = _run_cell(kernel.km, kernel.kc, "%reset -f", 0, 60, 10_000)[1]
             if reset != "ok":
                 kernel.close()
                 kernel = None
-        kernel, result = _one(kernel, source, target, result_path, timeout, max_output)
+        kernel, notebook, result = _one(kernel, source, timeout, max_output)
         if result["status"] != "ok" and kernel is not None:
             kernel.close()  # a stuck or dead kernel is replaced for the next notebook
             kernel = None
-        print("done", flush=True)
+        _send(channel, notebook, result)
     if kernel is not None:
         kernel.close()
     return 0
@@ -156,8 +203,10 @@ def serve(timeout: int, max_output: int) -> int:
 def main(argv: list[str]) -> int:
     if argv[0] == "--serve":
         return serve(int(argv[1]), int(argv[2]))
-    source, target, result_path, timeout, max_output = argv
-    kernel, _ = _one(None, source, target, result_path, int(timeout), int(max_output))
+    channel = _channel()
+    source, timeout, max_output, *folder = argv
+    kernel, notebook, result = _one(None, source, int(timeout), int(max_output))
+    _send(channel, notebook, result, folder[0] if folder else None)
     if kernel is not None:
         kernel.close()
     return 0

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import nbformat
 
-from grader import fixtures
+from grader import fixtures, sandbox
 from grader.submission import LabPlan, kind_of
 
 SNOOP_MARK = "SNOOPED-THE-HIDDEN-TESTS"
+# Only where the kernel stops a fork bomb (a pids control group): elsewhere it would stall the
+# machine, so these cases are left out of the cohort and their tests skip.
+FORK_BOMBS = ("forkbomb", "shellbomb")
+FILL = "i = 0\nwhile True:\n    open(f'{folder}/fill{{i}}', 'wb').write(b'x' * 100_000_000)\n    i += 1"
 
 
 @dataclass
@@ -153,6 +157,34 @@ def build_cases(course_dir: Path, lab_id: str) -> list[Case]:
             "none",
             "output",
         ),
+        Case(
+            "fulltmp",
+            _dump(_append(perfect, second, FILL.format(folder="/tmp"))),
+            "flagged",
+            "none",
+            "ran out of space",
+        ),
+        Case(
+            "fullwork",
+            _dump(_append(perfect, second, FILL.format(folder="."))),
+            "flagged",
+            "none",
+            "ran out of space",
+        ),
+        *(_fork_bombs(perfect, second) if sandbox.process_limit() == "cgroup" else []),
+    ]
+
+
+def _fork_bombs(perfect, second: int) -> list[Case]:
+    python = "import os\nwhile True:\n    os.fork()"
+    shell = (
+        "import subprocess, time\n"
+        "subprocess.run('bomb() { bomb | bomb & }; bomb', shell=True, executable='/bin/bash')\n"
+        "time.sleep(30)"
+    )
+    return [
+        Case(name, _dump(_append(perfect, second, code)), "crashed", "after_first", "fork bomb")
+        for name, code in zip(FORK_BOMBS, (python, shell), strict=True)
     ]
 
 

@@ -6,18 +6,21 @@ expected status and score, and none of them disturbs the others or the gradebook
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html as html_lib
+import os
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
 from click.testing import CliRunner
-from cohort_cases import SNOOP_MARK, build_cases, expected_score
+from cohort_cases import FORK_BOMBS, SNOOP_MARK, build_cases, expected_score
 
 from grader import cohort as cohort_mod
-from grader import gates, sandbox
+from grader import gates, process_limit, sandbox
 from grader.autograde import autograde
 from grader.cli import main
 from grader.cohort_release import release
@@ -65,8 +68,17 @@ def graded(built, tmp_path_factory):
         archive.writestr("Learner Perfect_1000_assignsubmission_file_notes.pdf", b"%PDF")
     collection = collect(cohort, LAB, bulk)
     ids = {c.name: f"s{n:02d}" for n, c in enumerate(cases)}
-    outcome = autograde(cohort, LAB, workers=2, limits=LIMITS, echo=lambda _: None, progress=False)
+    try:
+        outcome = autograde(
+            cohort, LAB, workers=2, limits=LIMITS, echo=lambda _: None, progress=False
+        )
+    finally:
+        # Whatever failed above, no process of a learner (a fork bomb) outlives the grading;
+        # what was left is kept for the test that says nothing should be.
+        leftovers = process_limit.groups_of_this_process()
+        process_limit.kill_leftovers()
     return {
+        "leftovers": leftovers,
         "cohort": cohort,
         "cases": cases,
         "ids": ids,
@@ -122,9 +134,14 @@ def test_collecting_again_never_overwrites_silently(graded, tmp_path):
         "exit",
         "membomb",
         "hugeout",
+        "fulltmp",
+        "fullwork",
+        *FORK_BOMBS,
     ],
 )
 def test_each_submission_gets_its_status_and_score(graded, case):
+    if case in FORK_BOMBS and process_limit.mechanism() != "cgroup":
+        pytest.skip("no pids control group here, so a fork bomb is not safe to run")
     spec = next(c for c in graded["cases"] if c.name == case)
     record = graded["outcome"].statuses[graded["ids"][case]]
     assert record["status"] == spec.status, record
@@ -145,6 +162,32 @@ def test_learner_code_cannot_reach_the_tests_or_the_gradebook(graded):
     assert not db.read_bytes().endswith(b"garbage")
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_no_learner_process_outlives_the_grading(graded):
+    assert not graded["leftovers"]
+    stray = []
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if b"sandbox_runner.py" in stat.read_bytes() or b"ipykernel" in stat.read_bytes():
+                stray.append(stat.parent.name)
+    assert not [pid for pid in stray if _started_by_us(pid)], stray
+
+
+def _started_by_us(pid: str) -> bool:
+    """A process whose chain of parents reaches this test process."""
+    me, current = os.getpid(), pid
+    for _ in range(20):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return False
+        current = fields[1]
+        if int(current) == me:
+            return True
+        if int(current) <= 1:
+            return False
+    return False
 
 
 def test_nothing_is_deleted(graded):

@@ -1,0 +1,157 @@
+"""The sandbox's limits on processes and written files, and how results come back from it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import time
+
+import nbformat
+import pytest
+
+from grader import process_limit, sandbox
+from grader.sandbox import Limits
+
+needs_cgroup = pytest.mark.skipif(
+    process_limit.mechanism() != "cgroup", reason="no writable pids control group here"
+)
+
+
+def _run(tmp_path, *sources: str, limits: Limits | None = None) -> sandbox.Run:
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "lab_checks.py").write_text("")
+    work = tmp_path / "work"
+    shared = sandbox.prepare_workdir(work, lab)
+    (work / "out").mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(notebook, work / "n.ipynb")
+    return sandbox.execute(work, "n.ipynb", limits or Limits(cell_timeout=20), len(sources), shared)
+
+
+@needs_cgroup
+def test_a_bounded_fork_loop_hits_the_limit_and_everything_stops(tmp_path):
+    # Forks sleeping children until the kernel refuses (never more than 1000 even if the
+    # limit did not work), and says how far it got.
+    bounded = (
+        "import os, time\n"
+        "children = 0\n"
+        "try:\n"
+        "    while children < 1000:\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(60)\n"
+        "            os._exit(0)\n"
+        "        children += 1\n"
+        "except OSError as exc:\n"
+        "    print('refused after', children, exc.errno)\n"
+    )
+    run = _run(tmp_path, "x = 1", bounded, "print('later')", limits=Limits(max_processes=64))
+    assert run.status == "crashed"
+    assert "more than 64 processes" in run.reason
+    assert not process_limit.groups_of_this_process()
+
+
+@needs_cgroup
+def test_the_groups_of_a_killed_grader_are_removed():
+    root = process_limit._root()
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that is no longer running: a grader that was killed
+    group = root / f"{process_limit.PREFIX}{gone.pid}-0"
+    group.mkdir()
+    sleeper = subprocess.Popen(
+        ["sleep", "60"],
+        preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())),  # noqa: PLW1509
+    )
+    try:
+        process_limit._sweep(root)
+        assert sleeper.wait(10) == -9
+        assert not group.exists()
+    finally:
+        sleeper.kill()
+        if group.exists():
+            process_limit._kill_all(group)
+            group.rmdir()
+
+
+def test_without_a_pids_group_root_is_warned(monkeypatch):
+    monkeypatch.setenv("GRADER_NO_PIDS_CGROUP", "1")
+    process_limit._root.cache_clear()
+    try:
+        expected = None if os.geteuid() == 0 else "rlimit"
+        assert process_limit.mechanism() == expected
+        assert process_limit.ProcessLimit(10).group is None
+    finally:
+        monkeypatch.delenv("GRADER_NO_PIDS_CGROUP")
+        process_limit._root.cache_clear()
+
+
+def test_writing_files_fills_a_ram_disk_not_the_disk(tmp_path):
+    if not sandbox.available():
+        pytest.skip("no bubblewrap: the notebook writes into its folder on disk")
+    fill = "i = 0\nwhile True:\n    open(f'{}/f{{i}}', 'wb').write(b'x' * 20_000_000)\n    i += 1"
+    started = time.monotonic()
+    run = _run(
+        tmp_path,
+        fill.format("/tmp"),
+        fill.format("."),
+        "import os\nos.makedirs('out/t', exist_ok=True)\nopen('out/t/a.json', 'w').write('1')",
+        limits=Limits(disk_mb=64),
+    )
+    assert time.monotonic() - started < 60
+    assert run.status == "ok"
+    assert any("ran out of space" in note and "64 MB" in note for note in run.notes)
+    written = sum(p.stat().st_size for p in (tmp_path / "work").rglob("*") if p.is_file())
+    assert written < 10_000_000  # nothing of the 128 MB written inside reached the disk
+    assert (tmp_path / "work" / "out" / "t" / "a.json").read_text() == "1"
+
+
+def _tar(*members: tuple[str, bytes, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, kind, data in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "/etc/passwd"
+            info.size = len(data) if kind == tarfile.REGTYPE else 0
+            archive.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    return buffer.getvalue()
+
+
+def test_only_expected_regular_files_come_back(tmp_path):
+    payload = _tar(
+        ("result.json", tarfile.REGTYPE, b"{}"),
+        ("out/t1/manifest.json", tarfile.REGTYPE, b"[]"),
+        ("../escape.txt", tarfile.REGTYPE, b"x"),
+        ("/abs.txt", tarfile.REGTYPE, b"x"),
+        ("source.ipynb", tarfile.REGTYPE, b"x"),
+        ("out/link", tarfile.SYMTYPE, b""),
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    sandbox._unpack(payload, work)
+    found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert found == ["work/out/t1/manifest.json", "work/result.json"]
+    sandbox._unpack(b"not a tar archive", work)  # damaged: ignored, no exception
+
+
+def test_a_reply_larger_than_the_cap_is_not_read():
+    big = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdout.write('done 5000\\n' + 'x' * 5000)"],
+        stdout=subprocess.PIPE,
+    )
+    pipe = sandbox._Pipe(big.stdout, 1000, reply=True)
+    assert pipe.ready.wait(30)
+    big.wait()
+    assert pipe.data == b""
+    fits = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdout.write('done 3\\nabcdef')"],
+        stdout=subprocess.PIPE,
+    )
+    pipe = sandbox._Pipe(fits.stdout, 1000, reply=True)
+    assert pipe.ready.wait(30)
+    fits.wait()
+    assert pipe.data == b"abc"
