@@ -12,6 +12,7 @@ a notebook: scores 0).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -107,6 +108,7 @@ def execute_one(
     student: str,
     limits: Limits,
     kernels: sandbox.TestKernels,
+    learners: sandbox.LearnerKernels,
 ) -> Executed:
     """Both runs for one learner; never raises for anything the submission does."""
     started = time.perf_counter()
@@ -125,55 +127,56 @@ def execute_one(
     matched = submission.match(plan, learner)
     reasons = list(matched.flags)
     status = "graded"
-    with tempfile.TemporaryDirectory(prefix=f"grader-{student}-") as tmp:
-        answers_dir = Path(tmp) / "answers-run"
-        shared = sandbox.prepare_workdir(answers_dir, lab_source)
-        (answers_dir / "out").mkdir()
-        carried = submission.carry(plan, learner, matched)
-        answer_nb = submission.answer_run(plan, learner, matched, carried)
-        nbformat.write(answer_nb, answers_dir / "submission.ipynb")
-        run = sandbox.execute(
-            answers_dir, "submission.ipynb", limits, _code_cells(answer_nb), shared
-        )
-        answered = _read_untrusted(run.notebook)
-        if run.status != "ok":
-            status = run.status
-            where = _where(answer_nb, run.cell)
-            if run.status == "timeout":
-                reasons.insert(0, f"a cell ran longer than {limits.cell_timeout} s{where}")
-            else:
-                reasons.insert(0, f"the learner's kernel stopped ({run.reason}){where}")
-        if answered is not None:
-            reasons += _learner_errors(answered, limits)
-        reasons += _unusable_answers(answers_dir / "out")
-        if run.truncated:
-            reasons.append("output over the limit was cut")
-        reasons += run.notes
+    fresh = learners.take()
+    answers_dir = fresh.workdir
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"grader-{student}-") as tmp:
+            carried = submission.carry(plan, learner, matched)
+            answer_nb = submission.answer_run(plan, learner, matched, carried)
+            nbformat.write(answer_nb, answers_dir / sandbox.JOB / "submission.ipynb")
+            run = fresh.run("submission.ipynb", _code_cells(answer_nb))
+            answered = _read_untrusted(run.notebook)
+            if run.status != "ok":
+                status = run.status
+                where = _where(answer_nb, run.cell)
+                if run.status == "timeout":
+                    reasons.insert(0, f"a cell ran longer than {limits.cell_timeout} s{where}")
+                else:
+                    reasons.insert(0, f"the learner's kernel stopped ({run.reason}){where}")
+            if answered is not None:
+                reasons += _learner_errors(answered, limits)
+            reasons += _unusable_answers(answers_dir / "out")
+            if run.truncated:
+                reasons.append("output over the limit was cut")
+            reasons += run.notes
 
-        tests_dir = Path(tmp) / "tests-run"
-        tests_dir.mkdir()
-        _copy_plain_files(answers_dir / "out", tests_dir / "answers")
-        test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
-        nbformat.write(test_nb, tests_dir / "tests.ipynb")
-        checked = kernels.run(
-            tests_dir / "tests.ipynb",
-            tests_dir / "answers",
-            _code_cells(test_nb),
-            learner_code=bool(carried.names),
-        )
-        tested = _read_untrusted(checked.notebook)
-        if checked.status != "ok" or tested is None:
-            if status == "graded":
-                status = checked.status if checked.status != "ok" else "crashed"
-            reasons.append(
-                f"the test run stopped ({checked.reason}){_where(test_nb, checked.cell)}"
+            tests_dir = Path(tmp) / "tests-run"
+            tests_dir.mkdir()
+            _copy_plain_files(answers_dir / "out", tests_dir / "answers")
+            test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
+            nbformat.write(test_nb, tests_dir / "tests.ipynb")
+            checked = kernels.run(
+                tests_dir / "tests.ipynb",
+                tests_dir / "answers",
+                _code_cells(test_nb),
+                learner_code=bool(carried.names),
             )
-        reasons += checked.notes
-        if tested is None:
-            tested = test_nb
-        replaced = _function_verdicts(plan, tested, answered, reasons)
-        if answered is not None:
-            reasons += _cross_check(plan, answered, tested, replaced)
+            tested = _read_untrusted(checked.notebook)
+            if checked.status != "ok" or tested is None:
+                if status == "graded":
+                    status = checked.status if checked.status != "ok" else "crashed"
+                reasons.append(
+                    f"the test run stopped ({checked.reason}){_where(test_nb, checked.cell)}"
+                )
+            reasons += checked.notes
+            if tested is None:
+                tested = test_nb
+            replaced = _function_verdicts(plan, tested, answered, reasons)
+            if answered is not None:
+                reasons += _cross_check(plan, answered, tested, replaced)
+    finally:
+        fresh.stop()  # not run if something above failed: its kernel goes all the same
+        shutil.rmtree(answers_dir, ignore_errors=True)
     why = reasons[0] if reasons and status != "graded" else "the notebook stopped before it"
     graded = submission.graded_notebook(plan, tested, answered, learner, matched, why, replaced)
     if status == "graded" and reasons:
@@ -267,6 +270,33 @@ def _cross_check(plan, answered, tested, replaced: dict[str, list]) -> list[str]
         for test_id, passed in sorted(inside.items())
         if passed and clean.get(test_id) is False and test_id not in replaced
     ]
+
+
+@contextlib.contextmanager
+def _one_engine_per_database():
+    """Share one SQLAlchemy engine per database among nbgrader's gradebooks, for one run.
+
+    nbgrader opens a new engine for each ``Gradebook`` (a dozen per submission it records),
+    and a new engine compiles every query again: about a fifth of the time spent recording a
+    grade. Only this process's main thread writes, one submission at a time.
+    """
+    import nbgrader.api
+
+    original, engines = nbgrader.api.create_engine, {}
+
+    def shared(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = original(url, **kwargs)
+        return engines[key]
+
+    nbgrader.api.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 def _scores(cohort: Cohort, lab_id: str, student: str) -> tuple[float, float]:
@@ -372,25 +402,38 @@ def autograde(
         bar = tqdm(total=len(todo), unit="notebook", disable=not progress, dynamic_ncols=True)
         scratch = tempfile.TemporaryDirectory(prefix="grader-kernels-")
         kernels = sandbox.TestKernels(Path(scratch.name), lab_source, limits)
-        with scratch, ThreadPoolExecutor(max_workers=workers) as pool:
+        learners = sandbox.LearnerKernels(
+            Path(scratch.name),
+            lab_source,
+            limits,
+            total=len(todo),
+            ahead=workers,
+            modules=submission.imported_modules(plan.source),
+        )
+        with scratch, _one_engine_per_database(), ThreadPoolExecutor(workers) as pool:
             futures = {
-                pool.submit(execute_one, plan, lab_source, path, student, limits, kernels): student
+                pool.submit(
+                    execute_one, plan, lab_source, path, student, limits, kernels, learners
+                ): student
                 for student, path in todo.items()
             }
-            for future in as_completed(futures):
-                student = futures[future]
-                try:
-                    done = future.result()
-                    record = _write(cohort, api, lab.id, done)
-                except GraderError as exc:
-                    record = {"status": "error", "reasons": [str(exc)], "score": None}
-                statuses[student] = record
-                cohort.write_statuses(lab.id, statuses)  # after each: a crash loses nothing
-                outcome.statuses[student] = record
-                if record["status"] == "error":
-                    outcome.problems.append(student)
-                bar.update(1)
-            kernels.close()
+            try:
+                for future in as_completed(futures):
+                    student = futures[future]
+                    try:
+                        done = future.result()
+                        record = _write(cohort, api, lab.id, done)
+                    except GraderError as exc:
+                        record = {"status": "error", "reasons": [str(exc)], "score": None}
+                    statuses[student] = record
+                    cohort.write_statuses(lab.id, statuses)  # after each: a crash loses nothing
+                    outcome.statuses[student] = record
+                    if record["status"] == "error":
+                        outcome.problems.append(student)
+                    bar.update(1)
+            finally:
+                learners.close()
+                kernels.close()
         bar.close()
     for student, record in sorted(outcome.statuses.items()):
         score = (

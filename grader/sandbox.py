@@ -23,6 +23,7 @@ import io
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from .process_limit import NO_LIMIT_WARNING, ProcessLimit
 from .process_limit import mechanism as process_limit
 
-__all__ = ["NO_LIMIT_WARNING", "Limits", "Run", "execute", "process_limit"]
+__all__ = ["NO_LIMIT_WARNING", "LearnerKernels", "Limits", "Run", "process_limit"]
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 ANSWER_IO = Path(__file__).with_name("answer_io.py")
@@ -239,64 +240,138 @@ def _cap(limits: Limits) -> int:
     return (limits.disk_mb + 256) * 1024 * 1024
 
 
-def execute(
-    workdir: Path,
-    notebook_name: str,
-    limits: Limits,
-    code_cells: int,
-    shared: list[tuple[Path, str]] = (),
-) -> Run:
-    """Execute ``workdir/notebook_name``; never raises for what the notebook does."""
-    sandboxed = available()
-    here = INSIDE if sandboxed else str(workdir)
-    out_name = "executed.ipynb"
-    command = [
-        sys.executable,
-        f"{here}/{RUNNER.name}",
-        f"{here}/{notebook_name}",
-        str(limits.cell_timeout),
-        str(limits.max_output),
-    ]
-    if sandboxed:
-        # The answers are exported to a RAM disk inside; the runner sends them back.
-        command = [*_bwrap_prefix(workdir, limits, shared=shared), *command, f"{here}/{WRITABLE}"]
-    env = _environment("/tmp" if sandboxed else str(workdir))
-    # The runner stops a cell at the timeout; this bounds the whole run (kernel start, a
-    # runner that is killed, a kernel that ignores its shutdown).
-    budget = limits.cell_timeout * (code_cells + 2) + 120
-    processes = ProcessLimit(limits.max_processes)
-    try:
-        process = subprocess.Popen(
+class LearnerKernels:
+    """Fresh sandboxed kernels for learners' notebooks, started ahead of need.
+
+    Each kernel runs one submission and then goes with its sandbox, so nothing a learner's
+    code leaves behind reaches anyone else. While a worker grades one submission, the kernel
+    for a next one is already starting (and importing the lab's modules) in a sandbox of its
+    own: the second or so a kernel takes to start overlaps other work instead of adding to
+    every submission's time. ``total`` bounds how many are ever started, ``ahead`` are kept
+    starting or ready.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        lab_source: Path,
+        limits: Limits,
+        total: int,
+        ahead: int,
+        modules: list[str] = (),
+    ):
+        self.root, self.lab_source, self.limits = root, lab_source, limits
+        self.modules = [m for m in modules if _MODULE.fullmatch(m)]
+        self.left, self.count = total, 0
+        self.ready: queue.SimpleQueue = queue.SimpleQueue()
+        self.started: list[Fresh] = []
+        self.lock = threading.Lock()
+        for _ in range(min(ahead, total)):
+            self._start_one()
+
+    def _start_one(self, anyway: bool = False) -> None:
+        with self.lock:
+            if self.left <= 0 and not anyway:
+                return
+            self.left -= 1
+            self.count += 1
+            workdir = self.root / f"learner-{self.count}"
+        fresh = Fresh(workdir, self.lab_source, self.limits, self.modules)
+        with self.lock:
+            self.started.append(fresh)
+        self.ready.put(fresh)
+
+    def take(self) -> Fresh:
+        """A started kernel for one submission; another starts in its place."""
+        self._start_one()
+        try:
+            return self.ready.get_nowait()
+        except queue.Empty:  # more submissions than ``total``: start one now
+            self._start_one(anyway=True)
+            return self.ready.get()
+
+    def close(self) -> None:
+        with self.lock:
+            started, self.started = self.started, []
+        for fresh in started:
+            fresh.stop()
+
+
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+JOB = "job"  # where the submission is put once known: mounted read-only, made before the start
+
+
+class Fresh:
+    """One learner's sandbox and kernel, started before the submission is known.
+
+    Put the notebook at ``workdir / JOB / name``, then :meth:`run` it; its exported answers
+    arrive in ``workdir / WRITABLE``."""
+
+    def __init__(self, workdir: Path, lab_source: Path, limits: Limits, modules: list[str]):
+        self.workdir, self.limits = workdir, limits
+        shared = prepare_workdir(workdir, lab_source)
+        (workdir / JOB).mkdir()
+        (workdir / WRITABLE).mkdir()
+        sandboxed = available()
+        here = INSIDE if sandboxed else str(workdir)
+        command = [sys.executable, f"{here}/{RUNNER.name}", "--once"]
+        command += [str(limits.cell_timeout), str(limits.max_output)]
+        # Sandboxed, the answers are exported to a RAM disk inside; the runner sends them back.
+        command += [f"{here}/{WRITABLE}" if sandboxed else "-", *modules]
+        if sandboxed:
+            command = [*_bwrap_prefix(workdir, limits, shared=shared), *command]
+        self.processes = ProcessLimit(limits.max_processes)
+        self.process = subprocess.Popen(
             command,
             cwd=workdir,
-            env=env,
+            env=_environment("/tmp" if sandboxed else str(workdir)),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_limit(limits, processes),  # noqa: PLW1509 - limits must be set in the child
+            preexec_fn=_limit(limits, self.processes),  # noqa: PLW1509 - in the child
             start_new_session=True,
         )
-        reply = _Pipe(process.stdout, _cap(limits), reply=True)
-        errors = _Pipe(process.stderr, 16384, reply=False)
-        stopped = _wait(reply.ready, processes, time.monotonic() + budget, process)
-        if not sandboxed and stopped != "time":
-            # Unsandboxed, the kernel is in a session of its own: let the runner shut it down.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(30)
-        with contextlib.suppress(OSError):
-            # In the sandbox, this ends every process of it (bwrap's process namespace).
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    finally:
-        processes.close()
-    if stopped == "time":
-        return Run(
-            "timeout", None, f"the notebook ran longer than {budget} s", [], workdir / out_name
-        )
-    errors.thread.join(5)
-    _unpack(reply.data, workdir)
-    stderr = errors.data.decode("utf-8", "replace")
-    run = _read_result(workdir, out_name, process.returncode, stderr)
-    return _annotate(run, limits, stopped == "bombed")
+        self.reply = _Pipe(self.process.stdout, _cap(limits), reply=True)
+        self.errors = _Pipe(self.process.stderr, 16384, reply=False)
+
+    def run(self, notebook_name: str, code_cells: int) -> Run:
+        """Execute ``workdir / JOB / notebook_name``; never raises for what the notebook does.
+        The kernel and its sandbox are gone afterwards."""
+        sandboxed = available()
+        here = INSIDE if sandboxed else str(self.workdir)
+        out_name = "executed.ipynb"
+        # The runner stops a cell at the timeout; this bounds the whole run (a kernel that
+        # never started, a runner that is killed, a kernel that ignores its shutdown).
+        budget = self.limits.cell_timeout * (code_cells + 2) + 120
+        process = self.process
+        try:
+            with contextlib.suppress(OSError):
+                process.stdin.write(f"{here}/{JOB}/{notebook_name}\n".encode())
+                process.stdin.flush()
+            deadline = time.monotonic() + budget
+            stopped = _wait(self.reply.ready, self.processes, deadline, process)
+            if not sandboxed and stopped != "time":
+                # Unsandboxed, the kernel is in a session of its own: let the runner stop it.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(30)
+        finally:
+            self.stop()
+        if stopped == "time":
+            reason = f"the notebook ran longer than {budget} s"
+            return Run("timeout", None, reason, [], self.workdir / out_name)
+        self.errors.thread.join(5)
+        _unpack(self.reply.data, self.workdir)
+        stderr = self.errors.data.decode("utf-8", "replace")
+        run = _read_result(self.workdir, out_name, process.returncode, stderr)
+        return _annotate(run, self.limits, stopped == "bombed")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                # In the sandbox, this ends every process of it (bwrap's process namespace).
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.processes.close()
 
 
 def _annotate(run: Run, limits: Limits, bombed: bool) -> Run:

@@ -1,7 +1,10 @@
 """Execute one notebook, cell by cell, and say how it ended. Runs inside the sandbox.
 
-Usage: ``python sandbox_runner.py IN.ipynb TIMEOUT MAX_OUTPUT_BYTES [FOLDER]``, or
-``python sandbox_runner.py --serve TIMEOUT MAX_OUTPUT_BYTES`` to run notebooks one after the
+Usage: ``python sandbox_runner.py --once TIMEOUT MAX_OUTPUT_BYTES FOLDER|- [MODULE ...]``
+starts a kernel at once and imports the modules (the lab's own imports, so that its first cell
+does not pay for them), then waits for one ``IN`` path on standard input and runs that notebook:
+a learner's kernel is started before its submission is known, and serves that one submission.
+``python sandbox_runner.py --serve TIMEOUT MAX_OUTPUT_BYTES`` runs notebooks one after the
 other in one kernel (its namespace reset between them), reading one ``IN`` path a line on
 standard input. The grader serves only its own test notebooks this way, never a learner's code.
 
@@ -59,9 +62,9 @@ def _output(msg: dict, count: int) -> dict | None:
     return None
 
 
-def _run_cell(km, kc, source: str, count: int, timeout: int, max_output: int):
+def _run_cell(km, kc, source: str, count: int, timeout: int, max_output: int, silent=False):
     """(outputs, how it ended: ok / timeout / crashed, whether output was cut)."""
-    msg_id = kc.execute(source, allow_stdin=False)
+    msg_id = kc.execute(source, silent=silent, store_history=not silent, allow_stdin=False)
     outputs, size, cut = [], 0, False
     deadline = time.monotonic() + timeout
     while True:
@@ -200,16 +203,35 @@ def serve(timeout: int, max_output: int) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    if argv[0] == "--serve":
-        return serve(int(argv[1]), int(argv[2]))
+def once(timeout: int, max_output: int, folder: str | None, modules: list[str]) -> int:
     channel = _channel()
-    source, timeout, max_output, *folder = argv
-    kernel, notebook, result = _one(None, source, int(timeout), int(max_output))
-    _send(channel, notebook, result, folder[0] if folder else None)
+    kernel = None
+    try:
+        kernel = Kernel()
+        # Silent (no execution count, no history, no output) and binding no name. A module
+        # that fails to import here fails the same way in the learner's own cell, where they
+        # see why.
+        warm = "".join(
+            f"try:\n    __import__({m!r})\nexcept Exception:\n    pass\n" for m in modules
+        )
+        _run_cell(kernel.km, kernel.kc, warm, 0, 120, 10_000, silent=True)
+    except RuntimeError:
+        kernel = None  # ``_one`` tries again, and reports it if the kernel still cannot start
+    source = sys.stdin.readline().strip()
+    if not source:
+        return 1
+    kernel, notebook, result = _one(kernel, source, timeout, max_output)
+    _send(channel, notebook, result, folder)
     if kernel is not None:
         kernel.close()
     return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "--serve":
+        return serve(int(argv[1]), int(argv[2]))
+    _, timeout, max_output, folder, *modules = argv
+    return once(int(timeout), int(max_output), None if folder == "-" else folder, modules)
 
 
 if __name__ == "__main__":

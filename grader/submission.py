@@ -69,6 +69,19 @@ def names_read(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def imported_modules(notebook: NotebookNode) -> list[str]:
+    """Modules the notebook's code cells import (absolute imports), in order of appearance."""
+    found: dict[str, None] = {}
+    for cell in notebook.cells:
+        tree = _parse(cell.source) if cell.cell_type == "code" else None
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Import):
+                found.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found[node.module] = None
+    return list(found)
+
+
 def names_written(source: str) -> set[str]:
     """Names a cell defines or changes (``x = …``, ``x[...] = …``, ``def x``, ``import x``)."""
     tree = _parse(source)

@@ -24,12 +24,10 @@ def _run(tmp_path, *sources: str, limits: Limits | None = None) -> sandbox.Run:
     lab = tmp_path / "lab"
     lab.mkdir()
     (lab / "lab_checks.py").write_text("")
-    work = tmp_path / "work"
-    shared = sandbox.prepare_workdir(work, lab)
-    (work / "out").mkdir()
+    fresh = sandbox.Fresh(tmp_path / "work", lab, limits or Limits(cell_timeout=20), [])
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nbformat.write(notebook, work / "n.ipynb")
-    return sandbox.execute(work, "n.ipynb", limits or Limits(cell_timeout=20), len(sources), shared)
+    nbformat.write(notebook, fresh.workdir / sandbox.JOB / "n.ipynb")
+    return fresh.run("n.ipynb", len(sources))
 
 
 @needs_cgroup
