@@ -40,7 +40,7 @@ def main() -> None:
     default="small",
     show_default=True,
     help=f"One of: {', '.join(SIZES)}. small: seconds, CSV; large: national scale, Parquet "
-    "written in chunks (minutes, about 3 GB of memory, about 1 GB of disk per country).",
+    "written in chunks (2-4 minutes, up to about 2.5 GB of memory and 1-2.5 GB of disk per country).",
 )
 @_seed
 @click.option(
