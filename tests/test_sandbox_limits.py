@@ -136,20 +136,17 @@ def test_only_expected_regular_files_come_back(tmp_path):
     sandbox._unpack(b"not a tar archive", work)  # damaged: ignored, no exception
 
 
+def _reply_of(output: str, cap: int) -> bytes:
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; sys.stdout.write({output!r})"],
+        stdout=subprocess.PIPE,
+    )
+    pipe = sandbox._Pipe(process.stdout, cap, reply=True)
+    assert pipe.ready.wait(30)
+    process.wait()
+    return pipe.data
+
+
 def test_a_reply_larger_than_the_cap_is_not_read():
-    big = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdout.write('done 5000\\n' + 'x' * 5000)"],
-        stdout=subprocess.PIPE,
-    )
-    pipe = sandbox._Pipe(big.stdout, 1000, reply=True)
-    assert pipe.ready.wait(30)
-    big.wait()
-    assert pipe.data == b""
-    fits = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdout.write('done 3\\nabcdef')"],
-        stdout=subprocess.PIPE,
-    )
-    pipe = sandbox._Pipe(fits.stdout, 1000, reply=True)
-    assert pipe.ready.wait(30)
-    fits.wait()
-    assert pipe.data == b"abc"
+    assert _reply_of("done 5000\n" + "x" * 5000, cap=1000) == b""
+    assert _reply_of("done 3\nabcdef", cap=1000) == b"abc"
