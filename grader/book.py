@@ -8,6 +8,7 @@ builds it with warnings as errors (``-n -W --keep-going``) and a per-seed execut
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 import yaml
+
+import synthetic_data
 
 from . import data_appendix
 from .errors import GraderError
@@ -79,6 +82,24 @@ def lab_page(lab: Lab, release_notebook: Path, zip_name: str) -> nbformat.Notebo
     return notebook
 
 
+def _execution_cache(paths: BuildPaths, seed: int) -> Path:
+    """Lessons quote numbers from the data, which depend on the seed and on the generator's
+    code; a notebook's cache entry only knows its own code. So each (seed, generator) pair gets
+    its own cache, and the caches of older generators for this seed are removed."""
+    digest = hashlib.sha256()
+    package = Path(synthetic_data.__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    root = paths.root / "jupyter_cache"
+    cache = root / f"seed-{seed}-data-{digest.hexdigest()[:12]}"
+    for old in [root / f"seed-{seed}", *root.glob(f"seed-{seed}-data-*")]:
+        if old != cache and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return cache
+
+
 def stage(paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], seed: int) -> Path:
     """Copy the book and add generated pages; return the staging folder."""
     staging = paths.book_source
@@ -90,8 +111,7 @@ def stage(paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], seed: int) -> P
         write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
     data_appendix.write(staging, seed, write_if_changed)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
-    # Lessons quote numbers from the data, so each seed has its own execution cache.
-    config["execute"]["cache"] = str((paths.root / "jupyter_cache" / f"seed-{seed}").resolve())
+    config["execute"]["cache"] = str(_execution_cache(paths, seed).resolve())
     write_if_changed(
         staging / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode("utf-8")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import synthetic_data
-from grader import book_pdf, data_appendix, sphinx_offline
+from grader import book, book_pdf, data_appendix, sphinx_offline
 from grader.paths import BuildPaths
 
 
@@ -63,3 +63,23 @@ def test_no_browser_means_no_pdf_and_a_notice(tmp_path, monkeypatch):
     assert "PDF" in said[0]
     assert "skipped" in said[0]
     assert "apt-get install chromium" in said[0]
+
+
+def test_the_execution_cache_changes_with_the_generator_and_old_ones_go(tmp_path, monkeypatch):
+    # Lessons glue numbers from the data: a cache kept across a change to the generator would
+    # publish the old numbers, since a notebook's cache entry only knows the notebook's code.
+    package = tmp_path / "fake_generator"
+    package.mkdir()
+    (package / "__init__.py").write_text("X = 1\n")
+    monkeypatch.setattr(book.synthetic_data, "__file__", str(package / "__init__.py"))
+    paths = BuildPaths(tmp_path / "build")
+    first = book._execution_cache(paths, 7)
+    first.mkdir(parents=True)
+    assert book._execution_cache(paths, 7) == first  # unchanged generator: the cache is kept
+    other_seed = book._execution_cache(paths, 77)
+    other_seed.mkdir()
+    (package / "__init__.py").write_text("X = 2\n")
+    second = book._execution_cache(paths, 7)
+    assert second != first
+    assert not first.exists()  # the stale cache of seed 7 is gone
+    assert other_seed.exists()  # another seed's cache is not touched
