@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .auxiliary import CROWD
 from .census import AGE_BANDS
 from .countries import COUNTRIES
 from .geography import geography
@@ -256,7 +257,13 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
             ),
             (
                 "Who they are (SIM ids, card and rider ids if any) is in `ground_truth.json` under "
-                "`linkable`."
+                "`linkable`, with how many subscribers were seen at every one of their visits "
+                "(nearest tower, same hour) and whether that singles them out."
+            ),
+            (
+                "One person is planted in a crowd: a single known visit, at a tower and hour "
+                f"where at least {CROWD} subscribers were seen, so a linkage attack cannot "
+                "single them out (`planted_in_a_crowd`)."
             ),
         ],
         "People with a primary SIM and at least ten events away from home are drawn at random.",

@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .auxiliary import auxiliary_people
+from .auxiliary import auxiliary, auxiliary_people, nearest_tower, tower_hours
 from .cards import holders_index
 from .census import AGE_BANDS, census_cells
 from .countries import COUNTRIES
-from .mno import first_chunk_events, sims, towers_district_index
+from .mno import first_chunk_events, sims, towers, towers_district_index
 from .planted import PLANTED
 from .population import population
 from .rides import rider_index
@@ -37,6 +37,33 @@ def _representation(group_sims: np.ndarray, group_census: np.ndarray, keys) -> d
     return {str(k): round(float(x / y), 6) for k, x, y in zip(keys, a, b, strict=True) if y > 0}
 
 
+def _matching_visits(country: str, size: str, seed: int) -> dict[str, tuple[set, list]]:
+    """Per auxiliary person: the SIMs seen at every one of their visits, and the visits.
+
+    As a lab matches them: each visit's nearest tower (plain degrees) and its hour, against
+    the first chunk's events (all of them at size small)."""
+    ev = first_chunk_events(country, size, seed)
+    tl = timeline(country, size, seed)
+    tw = towers(country, size, seed)
+    point = tower_hours(ev, tl.days)
+    order = np.argsort(point, kind="stable")
+    sorted_points = point[order]
+    visits = auxiliary(country, size, seed)
+    visits = visits[visits["kind"] == "visit"]
+    start = tl.start.astype("datetime64[h]")
+    out: dict[str, tuple[set, list]] = {}
+    for aux_id, rows in visits.groupby("aux_id", sort=True):
+        common: set | None = None
+        for lat, lon, time in zip(rows["lat"], rows["lon"], rows["time"], strict=True):
+            hour = int((np.datetime64(time.replace(" ", "T"), "h") - start).astype(int))
+            pt = nearest_tower(tw, lat, lon) * (tl.days * 24) + hour
+            a, b = np.searchsorted(sorted_points, [pt, pt + 1])
+            here = set(ev["sim"][order[a:b]].tolist())
+            common = here if common is None else common & here
+        out[str(aux_id)] = (common or set(), rows["time"].tolist())
+    return out
+
+
 def uniqueness(country_key: str, size: str, seed: int) -> dict:
     """Share of traces singled out by k random points at tower-hour resolution.
 
@@ -46,9 +73,9 @@ def uniqueness(country_key: str, size: str, seed: int) -> dict:
     s = sims(country_key, size, seed)
     last = min(len(s.person), SIZES[size].chunk_sims)
     ev = first_chunk_events(country_key, size, seed)
-    hours = timeline(country_key, size, seed).days * 24
-    n_points = len(towers_district_index(country_key, size, seed)) * hours
-    point = ev["tower"] * hours + ev["day"] * 24 + ev["hour"]
+    days = timeline(country_key, size, seed).days
+    n_points = len(towers_district_index(country_key, size, seed)) * days * 24
+    point = tower_hours(ev, days)
     # Distinct (SIM, point) pairs as one integer each, in (SIM, point) order; and the same pairs
     # in (point, SIM) order, so the SIMs seen at a point are one slice (no dict of sets: at
     # national scale that took gigabytes).
@@ -199,21 +226,28 @@ def ground_truth(country: str = "botswana", size: str = "small", seed: int | Non
         },
     }
 
-    chosen, _ = auxiliary_people(country, size, seed)
+    chosen, crowd, _ = auxiliary_people(country, size, seed)
     riders = rider_index(country, size, seed)
     sim_ids = np.array([f"S{i:06d}" for i in range(1, len(s.person) + 1)])
+    matching = _matching_visits(country, size, seed)
     linkable = []
     for k, sim_i in enumerate(chosen, start=1):
         person = s.person[sim_i]
         card = np.flatnonzero(holders == person)
         ride = np.flatnonzero(riders == person)
+        aux_id = f"A{k:02d}"
+        candidates = matching[aux_id]
         linkable.append(
             {
-                "aux_id": f"A{k:02d}",
+                "aux_id": aux_id,
                 "sim_id": sim_ids[sim_i],
                 "all_sim_ids": sim_ids[s.person == person].tolist(),
                 "card_id": f"C{card[0] + 1:06d}" if len(card) else None,
                 "rider_id": f"R{ride[0] + 1:05d}" if len(ride) else None,
+                "known_visits": len(candidates[1]),
+                "sims_matching_all_visits": len(candidates[0]),
+                "singled_out_by_visits": candidates[0] == {sim_i},
+                "planted_in_a_crowd": bool(sim_i == crowd),
             }
         )
 

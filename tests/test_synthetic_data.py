@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import synthetic_data as sd
+from synthetic_data.auxiliary import CROWD
 from synthetic_data.countries import COUNTRIES
 
 COUNTRY_KEYS = sorted(sd.COUNTRIES)
@@ -241,6 +242,37 @@ def test_anomalies_and_linkable_people(country):
     names = aux.groupby("aux_id")["name"].first()
     for link in truth["linkable"]:
         assert subs.loc[link["sim_id"], "name"] == names[link["aux_id"]]
+
+
+@pytest.mark.parametrize(("country", "seed"), [("botswana", None), ("uruguay", 7)])
+def test_linkage_ground_truth_matches_an_attack_on_the_tables(country, seed):
+    """The planted crowd person hides among several subscribers; most others are singled out;
+    and the ground truth agrees with a linkage attack written from the published tables."""
+    truth = {link["aux_id"]: link for link in sd.ground_truth(country, seed=seed)["linkable"]}
+    aux = sd.load("auxiliary", country=country, seed=seed)
+    towers = sd.load("mno_towers", country=country, seed=seed)
+    cdr = sd.load("mno_cdr", country=country, seed=seed)
+    subs = sd.load("mno_subscribers", country=country, seed=seed)
+    sim_of = dict(zip(subs["phone_number"], subs["sim_id"], strict=True))
+    seen = cdr.assign(hour=cdr["timestamp"].dt.strftime("%Y-%m-%d %H"))
+    crowd = [link for link in truth.values() if link["planted_in_a_crowd"]]
+    assert len(crowd) == 1
+    assert crowd[0]["known_visits"] == 1
+    assert crowd[0]["sims_matching_all_visits"] >= CROWD
+    assert sum(link["singled_out_by_visits"] for link in truth.values()) >= len(truth) // 2
+    for aux_id, visits in aux[aux["kind"] == "visit"].groupby("aux_id"):
+        common = None
+        for lat, lon, time in zip(visits["lat"], visits["lon"], visits["time"], strict=True):
+            d2 = (towers["lat"] - lat) ** 2 + (towers["lon"] - lon) ** 2
+            here = (seen["tower_id"] == towers["tower_id"].iloc[d2.argmin()]) & (
+                seen["hour"] == time[:13]
+            )
+            callers = {sim_of[p] for p in seen.loc[here, "caller"]}
+            common = callers if common is None else common & callers
+        link = truth[aux_id]
+        assert link["known_visits"] == len(visits)
+        assert link["sims_matching_all_visits"] == len(common)
+        assert link["singled_out_by_visits"] == (common == {link["sim_id"]})
 
 
 def test_data_card_is_plain_myst():
