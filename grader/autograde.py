@@ -129,54 +129,54 @@ def execute_one(
     status = "graded"
     fresh = learners.take()
     answers_dir = fresh.workdir
+    tests_dir = answers_dir.with_name(f"{answers_dir.name}-tests")
     try:
-        with tempfile.TemporaryDirectory(prefix=f"grader-{student}-") as tmp:
-            carried = submission.carry(plan, learner, matched)
-            answer_nb = submission.answer_run(plan, learner, matched, carried)
-            nbformat.write(answer_nb, answers_dir / sandbox.JOB / "submission.ipynb")
-            run = fresh.run("submission.ipynb", _code_cells(answer_nb))
-            answered = _read_untrusted(run.notebook)
-            if run.status != "ok":
-                status = run.status
-                where = _where(answer_nb, run.cell)
-                if run.status == "timeout":
-                    reasons.insert(0, f"a cell ran longer than {limits.cell_timeout} s{where}")
-                else:
-                    reasons.insert(0, f"the learner's kernel stopped ({run.reason}){where}")
-            if answered is not None:
-                reasons += _learner_errors(answered, limits)
-            reasons += _unusable_answers(answers_dir / "out")
-            if run.truncated:
-                reasons.append("output over the limit was cut")
-            reasons += run.notes
+        carried = submission.carry(plan, learner, matched)
+        answer_nb = submission.answer_run(plan, learner, matched, carried)
+        nbformat.write(answer_nb, answers_dir / sandbox.JOB / "submission.ipynb")
+        run = fresh.run("submission.ipynb", _code_cells(answer_nb))
+        answered = _read_untrusted(run.notebook)
+        if run.status != "ok":
+            status = run.status
+            where = _where(answer_nb, run.cell)
+            if run.status == "timeout":
+                reasons.insert(0, f"a cell ran longer than {limits.cell_timeout} s{where}")
+            else:
+                reasons.insert(0, f"the learner's kernel stopped ({run.reason}){where}")
+        if answered is not None:
+            reasons += _learner_errors(answered, limits)
+        reasons += _unusable_answers(answers_dir / "out")
+        if run.truncated:
+            reasons.append("output over the limit was cut")
+        reasons += run.notes
 
-            tests_dir = Path(tmp) / "tests-run"
-            tests_dir.mkdir()
-            _copy_plain_files(answers_dir / "out", tests_dir / "answers")
-            test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
-            nbformat.write(test_nb, tests_dir / "tests.ipynb")
-            checked = kernels.run(
-                tests_dir / "tests.ipynb",
-                tests_dir / "answers",
-                _code_cells(test_nb),
-                learner_code=bool(carried.names),
+        tests_dir.mkdir()
+        _copy_plain_files(answers_dir / "out", tests_dir / "answers")
+        test_nb = submission.clean_run(plan, matched, answers="job/answers", carried=carried)
+        nbformat.write(test_nb, tests_dir / "tests.ipynb")
+        checked = kernels.run(
+            tests_dir / "tests.ipynb",
+            tests_dir / "answers",
+            _code_cells(test_nb),
+            learner_code=bool(carried.names),
+        )
+        tested = _read_untrusted(checked.notebook)
+        if checked.status != "ok" or tested is None:
+            if status == "graded":
+                status = checked.status if checked.status != "ok" else "crashed"
+            reasons.append(
+                f"the test run stopped ({checked.reason}){_where(test_nb, checked.cell)}"
             )
-            tested = _read_untrusted(checked.notebook)
-            if checked.status != "ok" or tested is None:
-                if status == "graded":
-                    status = checked.status if checked.status != "ok" else "crashed"
-                reasons.append(
-                    f"the test run stopped ({checked.reason}){_where(test_nb, checked.cell)}"
-                )
-            reasons += checked.notes
-            if tested is None:
-                tested = test_nb
-            replaced = _function_verdicts(plan, tested, answered, reasons)
-            if answered is not None:
-                reasons += _cross_check(plan, answered, tested, replaced)
+        reasons += checked.notes
+        if tested is None:
+            tested = test_nb
+        replaced = _function_verdicts(plan, tested, answered, reasons)
+        if answered is not None:
+            reasons += _cross_check(plan, answered, tested, replaced)
     finally:
-        fresh.stop()  # not run if something above failed: its kernel goes all the same
+        fresh.stop()  # already gone if its notebook ran; here in case something above failed
         shutil.rmtree(answers_dir, ignore_errors=True)
+        shutil.rmtree(tests_dir, ignore_errors=True)
     why = reasons[0] if reasons and status != "graded" else "the notebook stopped before it"
     graded = submission.graded_notebook(plan, tested, answered, learner, matched, why, replaced)
     if status == "graded" and reasons:
