@@ -240,6 +240,40 @@ def _cap(limits: Limits) -> int:
     return (limits.disk_mb + 256) * 1024 * 1024
 
 
+def _launch(
+    workdir: Path, limits: Limits, shared: list[tuple[Path, str]], mode: list[str], stderr
+) -> tuple[subprocess.Popen, ProcessLimit]:
+    """The runner in ``mode``, in a sandbox over ``workdir`` (where available), with its limits;
+    it talks over standard input and output."""
+    sandboxed = available()
+    here = INSIDE if sandboxed else str(workdir)
+    command = [sys.executable, f"{here}/{RUNNER.name}", *mode]
+    if sandboxed:
+        command = [*_bwrap_prefix(workdir, limits, shared=shared), *command]
+    processes = ProcessLimit(limits.max_processes)
+    process = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=_environment("/tmp" if sandboxed else str(workdir)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        preexec_fn=_limit(limits, processes),  # noqa: PLW1509 - limits must be set in the child
+        start_new_session=True,
+    )
+    return process, processes
+
+
+def _end(process: subprocess.Popen, processes: ProcessLimit) -> None:
+    """Kill the runner and everything it started; idempotent."""
+    if process.poll() is None:
+        with contextlib.suppress(OSError):
+            # In the sandbox, this ends every process of it (bwrap's process namespace).
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    processes.close()  # and whatever is left in its control group
+
+
 class LearnerKernels:
     """Fresh sandboxed kernels for learners' notebooks, started ahead of need.
 
@@ -312,25 +346,10 @@ class Fresh:
         shared = prepare_workdir(workdir, lab_source)
         (workdir / JOB).mkdir()
         (workdir / WRITABLE).mkdir()
-        sandboxed = available()
-        here = INSIDE if sandboxed else str(workdir)
-        command = [sys.executable, f"{here}/{RUNNER.name}", "--once"]
-        command += [str(limits.cell_timeout), str(limits.max_output)]
         # Sandboxed, the answers are exported to a RAM disk inside; the runner sends them back.
-        command += [f"{here}/{WRITABLE}" if sandboxed else "-", *modules]
-        if sandboxed:
-            command = [*_bwrap_prefix(workdir, limits, shared=shared), *command]
-        self.processes = ProcessLimit(limits.max_processes)
-        self.process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=_environment("/tmp" if sandboxed else str(workdir)),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=_limit(limits, self.processes),  # noqa: PLW1509 - in the child
-            start_new_session=True,
-        )
+        folder = f"{INSIDE}/{WRITABLE}" if available() else "-"
+        mode = ["--once", str(limits.cell_timeout), str(limits.max_output), folder, *modules]
+        self.process, self.processes = _launch(workdir, limits, shared, mode, subprocess.PIPE)
         self.reply = _Pipe(self.process.stdout, _cap(limits), reply=True)
         self.errors = _Pipe(self.process.stderr, 16384, reply=False)
 
@@ -366,12 +385,7 @@ class Fresh:
         return _annotate(run, self.limits, stopped == "bombed")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                # In the sandbox, this ends every process of it (bwrap's process namespace).
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.processes.close()
+        _end(self.process, self.processes)
 
 
 def _annotate(run: Run, limits: Limits, bombed: bool) -> Run:
@@ -481,36 +495,14 @@ class _Server:
         self.processes: ProcessLimit | None = None
 
     def _start(self) -> None:
-        sandboxed = available()
-        here = INSIDE if sandboxed else str(self.workdir)
-        command = [
-            sys.executable,
-            f"{here}/{RUNNER.name}",
-            "--serve",
-            str(self.limits.cell_timeout),
-            str(self.limits.max_output),
-        ]
-        if sandboxed:
-            command = [*_bwrap_prefix(self.workdir, self.limits, shared=self.shared), *command]
-        self.processes = ProcessLimit(self.limits.max_processes)
-        self.process = subprocess.Popen(
-            command,
-            cwd=self.workdir,
-            env=_environment("/tmp" if sandboxed else str(self.workdir)),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_limit(self.limits, self.processes),  # noqa: PLW1509 - in the child
-            start_new_session=True,
+        mode = ["--serve", str(self.limits.cell_timeout), str(self.limits.max_output)]
+        self.process, self.processes = _launch(
+            self.workdir, self.limits, self.shared, mode, subprocess.DEVNULL
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        if self.processes is not None:
-            self.processes.close()
+        if self.process is not None:
+            _end(self.process, self.processes)
         self.process = self.processes = None
 
     def run(self, test_notebook: Path, answers: Path, code_cells: int) -> Run:
