@@ -22,16 +22,16 @@ def age_band(age: pd.Series) -> pd.Series:
     return pd.cut(age, bins=bins, right=False, labels=[*labels, "65+"]).astype(str)
 
 
-def _counts(frame: pd.DataFrame, by: list[str], suppress_below: int | None) -> pd.DataFrame:
+def _counts(frame: pd.DataFrame, by: list[str], threshold: int | None) -> pd.DataFrame:
     table = frame.groupby(by).size().rename("subscribers").reset_index()
-    if suppress_below is not None:
-        # Suppression here only drops small cells; real releases also need complementary
-        # suppression so totals cannot reveal them (lesson 3).
-        table = table[table["subscribers"] >= suppress_below]
+    if threshold is not None:
+        # Suppression here only drops the cells at or below the threshold; real releases also
+        # need complementary suppression so totals cannot reveal them (lesson 5).
+        table = table[table["subscribers"] > threshold]
     return table.sort_values(by).reset_index(drop=True)
 
 
-def candidate_releases(subscribers: pd.DataFrame, suppress_below: int = 15) -> dict[str, dict]:
+def candidate_releases(subscribers: pd.DataFrame, threshold: int = 15) -> dict[str, dict]:
     """Six proposed releases: ``{release_id: {"spec": {...}, "table": DataFrame}}``."""
     frame = subscribers.assign(
         district=subscribers["home_district"], age_band=age_band(subscribers["age"])
@@ -41,7 +41,7 @@ def candidate_releases(subscribers: pd.DataFrame, suppress_below: int = 15) -> d
         (
             "Districts, small cells suppressed",
             ["district"],
-            suppress_below,
+            threshold,
             "district",
             "2025-10-15",
         ),
@@ -49,27 +49,27 @@ def candidate_releases(subscribers: pd.DataFrame, suppress_below: int = 15) -> d
         (
             "District by sex and age band, small cells suppressed",
             ["district", "sex", "age_band"],
-            suppress_below,
+            threshold,
             "district",
             "2026-11-02",
         ),
         (
             "Home towers, small cells suppressed",
             ["home_tower_id"],
-            suppress_below,
+            threshold,
             "tower",
             "2026-02-01",
         ),
         (
             "District by single year of age, small cells suppressed",
             ["district", "age"],
-            suppress_below,
+            threshold,
             "district",
             "2026-02-01",
         ),
     ]
     releases = {}
-    for number, (title, by, threshold, level, date) in enumerate(plans, start=1):
+    for number, (title, by, cut, level, date) in enumerate(plans, start=1):
         release_id = f"release-{number}"
         releases[release_id] = {
             "spec": {
@@ -80,7 +80,7 @@ def candidate_releases(subscribers: pd.DataFrame, suppress_below: int = 15) -> d
                 "aggregation_level": level,
                 "publication_date": date,
             },
-            "table": _counts(frame, by, threshold),
+            "table": _counts(frame, by, cut),
         }
     return releases
 

@@ -65,22 +65,22 @@ def check_release(release: object, agreement: object) -> list[Finding]:
             )
         )
 
-    smallest, threshold = release.get("min_count"), rules.get("min_cell_size")
+    smallest, threshold = release.get("min_count"), rules.get("suppression_threshold")
     if not _is_count(threshold):
         findings.append(
             Finding(
                 "min_count",
-                "the agreement sets no minimum cell size, so no table may be published.",
+                "the agreement sets no suppression threshold, so no table may be published.",
             )
         )
     elif not _is_count(smallest):
         findings.append(Finding("min_count", "the release does not say its smallest count."))
-    elif smallest < threshold:  # a count equal to the minimum cell size is allowed
+    elif smallest <= threshold:  # every count must be greater than the threshold
         findings.append(
             Finding(
                 "min_count",
-                f"the smallest count is {smallest}, below the minimum cell size of {threshold}: "
-                "suppress or combine the small cells.",
+                f"the smallest count is {smallest}, but every count must be greater than "
+                f"{threshold}: suppress or combine the small cells.",
             )
         )
 

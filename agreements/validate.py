@@ -22,7 +22,7 @@ SAMPLES_DIR = Path(__file__).with_name("samples")
 
 # A purpose containing one of these phrases lets the data be used for almost anything. The list
 # is a teaching heuristic, not a legal test: a precise purpose names what is measured, where
-# and when (fact sheet B1 "precise purpose limitation"; ICO code Annex A "What is the aim?").
+# and when (C4DC "Why?"; ICO data sharing code, Annex A "What is the aim?").
 VAGUE_PURPOSES = (
     "any purpose",
     "any lawful purpose",
@@ -104,7 +104,8 @@ def schema_findings(agreement: Mapping) -> list[Finding]:
 
 
 def cross_checks(agreement: Mapping) -> list[Finding]:
-    """What the schema can't express: a vague purpose, and dates that contradict each other."""
+    """What the schema can't express: a vague purpose, dates that contradict each other, and a
+    breach notice between the parties that comes later than the regulator's deadline."""
     findings: list[Finding] = []
     statement = _get(agreement, "purpose", "statement")
     if isinstance(statement, str):
@@ -167,16 +168,22 @@ def cross_checks(agreement: Mapping) -> list[Finding]:
                 WARNING,
             )
         )
-    if isinstance(agreement.get("legal_basis"), Mapping) and "dpia" not in agreement["legal_basis"]:
+    to_parties = _get(agreement, "security", "breach_notification_hours")
+    to_regulator = _get(agreement, "security", "breach_notice", "regulator_hours")
+    if _is_hours(to_parties) and _is_hours(to_regulator) and to_parties > to_regulator:
         findings.append(
             Finding(
-                "legal_basis.dpia",
-                "no data-protection impact assessment is recorded; the ICO recommends one even "
-                "where the law does not require it.",
-                WARNING,
+                "security.breach_notification_hours",
+                f"a party may wait {to_parties} hours to tell the others of a breach, but the "
+                f"regulator must be told within {to_regulator} hours: the controller could learn "
+                "of it too late. Tell the parties no later than the regulator.",
             )
         )
     return findings
+
+
+def _is_hours(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -272,8 +279,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
         for name in names:
             why = _description([*parts, name])
             problem = "is missing: add it."
-            if "then" in error.schema_path:
-                problem = "is missing: it is required when publishes_aggregates is true."
+            if "then" in error.schema_path and error.schema.get("description"):
+                problem = f"is missing: it is {error.schema['description']}."
             yield _dotted([*parts, name]), problem + (f" ({why})" if why else "")
         return
     why = _description(parts)

@@ -24,8 +24,8 @@ event it builds a dict with Faker calling one method per field:
   draw from Faker's ``random`` instance (mean about a minute);
 
 and appends it to a list; the list becomes a DataFrame sorted by time. It is a simpler model
-than the vectorised one (no lockdown, no second-nearest home tower, no random far-off
-towers), which flatters the baseline. It runs on a sample of SIMs because it is slow.
+than the vectorised one (no lockdown, no second-nearest home tower, no outings or trips, no
+bursty activity), which flatters the baseline. It runs on a sample of SIMs because it is slow.
 """
 
 from __future__ import annotations

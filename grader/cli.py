@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from .cli_hub import register as register_hub_commands
+from .cli_trainer import register as register_trainer_commands
 from .errors import GraderError
 from .paths import DEFAULT_BUILD
 
@@ -100,6 +102,12 @@ def _open(course_dir: Path):
     return open_cohort(course_dir)
 
 
+# A trainer's own assignments, due dates and extensions (add, due, extend).
+register_trainer_commands(main, _run, _open, _course_option)
+# A cohort on a JupyterHub (hub init, start, release, collect, feedback …).
+register_hub_commands(main, _run, _open, _course_option)
+
+
 @main.command()
 @click.argument(
     "course_dir", metavar="[DIR]", default=DEFAULT_COURSE, type=click.Path(path_type=Path)
@@ -109,7 +117,8 @@ def _open(course_dir: Path):
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_BUILD,
     show_default=True,
-    help="The build whose labs the course uses (run `build --seed N` first for a cohort).",
+    help="The build whose labs the course uses (run `build --seed N` first for a cohort), "
+    "or an nbgrader course folder whose source/ assignments to use.",
 )
 @click.option(
     "--db",
@@ -147,7 +156,7 @@ def roster_import(csv_file: Path, course_dir: Path) -> None:
 
     Bad rows are reported by line number; every good row is still imported.
     """
-    from .roster import import_roster
+    from .cohort.roster import import_roster
 
     def action():
         result = import_roster(_open(course_dir), csv_file)
@@ -165,7 +174,7 @@ def roster_import(csv_file: Path, course_dir: Path) -> None:
 @_course_option
 def roster_list(course_dir: Path) -> None:
     """Print the learners in the gradebook."""
-    from .roster import learners
+    from .cohort.roster import learners
 
     def action():
         for learner in learners(_open(course_dir)):
@@ -184,7 +193,7 @@ def release(lab: str, out: Path | None, course_dir: Path) -> None:
     Upload it to your LMS or put it on a shared folder. It is checked for leaks (solution code
     or hidden tests) before it is written.
     """
-    from .cohort_release import release as run_release
+    from .cohort.release import release as run_release
 
     def action():
         path = run_release(_open(course_dir), lab, out)
@@ -205,7 +214,7 @@ def collect(lab: str, source: Path, course_dir: Path) -> None:
     names, duplicates and other files are listed, never dropped silently; a changed
     resubmission moves the previous file to submitted-archive/.
     """
-    from .collect import collect as run_collect
+    from .cohort.collect import collect as run_collect
 
     def action():
         result = run_collect(_open(course_dir), lab, source)
@@ -243,18 +252,36 @@ def collect(lab: str, source: Path, course_dir: Path) -> None:
     show_default=True,
     help="Memory (address space) limit per process, in MB.",
 )
+@click.option(
+    "--budget-factor",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Time budget of one submission, as a multiple of the solution's time at the build "
+    "(0: no budget, only --timeout per cell).",
+)
+@click.option(
+    "--budget-margin",
+    type=click.IntRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds added to that budget.",
+)
 @_course_option
-def autograde(lab, students, force, workers, timeout, memory, course_dir) -> None:
+def autograde(
+    lab, students, force, workers, timeout, memory, budget_factor, budget_margin, course_dir
+) -> None:
     """Grade LAB's collected submissions, in parallel, each in a sandbox.
 
     Each learner's code runs in a sandbox that sees only their notebook and the lab's data;
-    the tests (hidden ones included) then run in a fresh kernel on the answers exported from
-    it. Every submission gets a status: graded, flagged (graded, but look: the reason says
-    why), timeout, crashed or malformed. Already graded submissions are skipped unless
-    --force.
+    the tests (hidden ones included) then run in a separate Python on the answers exported
+    from it, and call the learner's functions in their own sandbox, with arguments and results
+    sent as data. All of a learner's work shares one time budget. Every submission gets a
+    status: graded, flagged (graded, but look: the reason says why), timeout, crashed,
+    malformed or error. Already graded submissions are skipped unless --force.
     """
-    from .autograde import Limits
-    from .autograde import autograde as run_autograde
+    from .cohort.autograde import autograde as run_autograde
+    from .sandbox import Limits
 
     def action():
         outcome = run_autograde(
@@ -263,7 +290,12 @@ def autograde(lab, students, force, workers, timeout, memory, course_dir) -> Non
             students=list(students),
             force=force or bool(students),
             workers=workers,
-            limits=Limits(cell_timeout=timeout, memory_mb=memory),
+            limits=Limits(
+                cell_timeout=timeout,
+                memory_mb=memory,
+                budget_factor=budget_factor,
+                budget_margin=budget_margin,
+            ),
             echo=click.echo,
         )
         if outcome.problems:
@@ -277,18 +309,38 @@ def autograde(lab, students, force, workers, timeout, memory, course_dir) -> Non
 @click.option(
     "--student", "students", multiple=True, metavar="ID", help="Only this learner (repeatable)."
 )
+@click.option(
+    "--allow-ungraded",
+    is_flag=True,
+    help="Also write pages for learners whose written answers are not graded yet (the page "
+    "says so).",
+)
 @_course_option
-def feedback(lab, students, course_dir) -> None:
+def feedback(lab, students, allow_ungraded, course_dir) -> None:
     """Write HTML feedback for each graded learner of LAB into feedback/<id>/<lab>/.
 
     Each page shows the learner's answers, their scores and a plain-language note under every
-    failed check. Hidden tests' code never appears.
+    failed check. Hidden tests' code never appears, no script runs and nothing is loaded from
+    the network. Learners whose written answers are not graded yet get no page unless
+    --allow-ungraded.
     """
-    from .feedback import feedback as run_feedback
+    from .cohort.feedback import feedback as run_feedback
 
     def action():
-        for path in run_feedback(_open(course_dir), lab, list(students)):
+        run = run_feedback(_open(course_dir), lab, list(students), allow_ungraded)
+        for path in run.pages:
             click.echo(f"✓ {path}")
+        if run.waiting:
+            click.echo(
+                f"{len(run.waiting)} learner(s) have written answers not graded yet, so no "
+                f"page was written for them: {', '.join(run.waiting)}\n  what to do: grade "
+                "them in nbgrader's formgrader, then run feedback again (or add "
+                "--allow-ungraded to send pages that say so)"
+            )
+        for problem in run.failed:
+            click.echo(f"  - {problem}")
+        if run.waiting or run.failed:
+            sys.exit(1)
 
     _run(course_dir, action)
 
@@ -309,7 +361,7 @@ def report(lab, all_labs, out, course_dir) -> None:
     share of learners passing each test) and <lab>-items.png (a plot of it). With --all, also
     all-labs.csv with one column per lab.
     """
-    from .report import report as run_report
+    from .cohort.report import report as run_report
 
     def action():
         if not lab and not all_labs:
@@ -336,10 +388,49 @@ def check(notebook: Path, timeout: int) -> None:
     grading also runs hidden checks, which are not in your copy, so passing here is a good
     sign, not a guarantee.
     """
-    from .selfcheck import check as run_check
+    from .cohort.selfcheck import check as run_check
 
     def action():
         ok = run_check(notebook, timeout, echo=click.echo)
         sys.exit(0 if ok else 1)
 
     _run(notebook.parent, action)
+
+
+# --- The capacity self-assessment ----------------------------------------------------------------
+
+
+@main.group()
+def capacity() -> None:
+    """The capacity self-assessment (book page: Capacity self-assessment)."""
+
+
+@capacity.command("report")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the CSVs and charts (default: FOLDER/capacity-report).",
+)
+def capacity_report(folder: Path, out: Path | None) -> None:
+    """Read every saved self-assessment (.json) in FOLDER and write a cohort report.
+
+    Files are grouped by the round saved in them (before or after a course). Writes
+    capacity-areas.csv (mean level per step and role, before and after, the change, the gaps
+    that remain with resources to close them), capacity-responses.csv, capacity-statements.csv
+    and two charts. A file that cannot be used is named with the reason and skipped.
+    """
+    from .capacity import load_catalogue, load_instrument
+    from .capacity.report import cohort_report, summary
+
+    def action():
+        instrument = load_instrument()
+        report = cohort_report(
+            folder, out or Path(folder) / "capacity-report", instrument, load_catalogue(instrument)
+        )
+        for line in summary(report):
+            click.echo(line)
+        for path in report.files:
+            click.echo(f"✓ {path}")
+
+    _run(folder, action)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import synthetic_data
 
-from . import book, book_pdf, bundle, course, environment, gates
+from .book import html as book
+from .book import pdf as book_pdf
+from .build import bundle, course, environment, gates
+from .build.labsource import Lab, find_labs, read_lab
 from .errors import GraderError
-from .labsource import Lab, find_labs, read_lab
 from .paths import DEFAULT_BUILD, LABS, BuildPaths
 
 # Lessons and the data-card appendix use both reference countries, whatever the labs need.
@@ -97,7 +99,8 @@ def build(
         t0 = time.perf_counter()
         release = course.release_dir(paths.course, lab.id) / lab.notebook_name
         try:
-            gates.run_gates(lab, notebook, release)
+            seconds = gates.run_gates(lab, notebook, release)
+            gates.record_timing(paths.course, lab.id, seconds)
         except GraderError as exc:
             result.failures.append(str(exc))
             echo(f"      ✗ {lab.id}")
@@ -123,7 +126,8 @@ def build(
         step(5, "Building the book (strict: warnings are errors)")
         t0 = time.perf_counter()
         all_labs = packed if only is None else _previous_labs(paths, labs_dir, packed)
-        staging = book.stage(paths, all_labs, seed)
+        will_print = with_pdf and book_pdf.find_chromium() is not None
+        staging = book.stage(paths, all_labs, seed, pdf=will_print)
         result.html = book.build_html(paths, staging, seed, echo)
         echo(f"      ✓ {result.html / 'index.html'} ({time.perf_counter() - t0:.1f} s)")
         if with_pdf:

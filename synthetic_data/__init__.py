@@ -1,11 +1,12 @@
 """Synthetic private-sector datasets for Botswana and Uruguay. No real person is in them."""
 
-from .build import build, load
+from .build import build
 from .census import AGE_BANDS, AGE_EDGES, age_band
 from .countries import COUNTRIES
 from .data_cards import data_card
 from .errors import SyntheticDataError
 from .ground_truth import ground_truth
+from .loading import load
 from .maps import plot_country
 from .registry import DATASETS, DEFAULT_SEED, GENERATOR_VERSION, SEED_VARIABLE, resolve_seed
 from .sizes import SIZES

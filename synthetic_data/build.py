@@ -1,4 +1,4 @@
-"""Generate datasets in memory (``load``) or write them to a folder with a manifest (``build``)."""
+"""Write datasets to a folder with their data cards, ground truth and a manifest (``build``)."""
 
 from __future__ import annotations
 
@@ -8,44 +8,21 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyogrio
 
+from .data_cards import data_card
 from .errors import SyntheticDataError
+from .ground_truth import ground_truth
+from .large import write_streamed
+from .loading import load
 from .registry import DATASETS, GENERATOR_VERSION, check_args, resolve_seed
 
 # GeoPackage stores a "last change" timestamp; pinning it keeps the file byte-identical.
 GPKG_DATE = "2024-01-01T00:00:00.000Z"
-
-
-@lru_cache(maxsize=64)
-def _generate(name: str, country: str, size: str, seed: int) -> pd.DataFrame:
-    return DATASETS[name].generator(country, size, seed)
-
-
-def load(
-    name: str, country: str = "botswana", size: str = "small", seed: int | None = None
-) -> pd.DataFrame:
-    """Return one synthetic dataset as a DataFrame (a fresh copy: callers may modify it).
-
-    ``districts`` is a GeoDataFrame. The same arguments always give the same data.
-    """
-    seed = resolve_seed(seed)
-    check_args(name, country, size, seed)
-    if size != "small" and DATASETS[name].streamed:
-        raise SyntheticDataError(
-            f"{name!r} at size {size!r} is too big to load into memory; write it to disk with "
-            f"`python -m synthetic_data build --size {size} --only {name} --out DIR` and read "
-            "the Parquet file in pieces"
-        )
-    if size != "small":
-        # National-scale tables are not cached: several held at once would exhaust memory.
-        return DATASETS[name].generator(country, size, seed)
-    return _generate(name, country, size, seed).copy()
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -83,10 +60,6 @@ def build(
     national-scale build takes minutes). Files are written into a hidden sibling folder and moved into place
     only when everything succeeded, so a failed build never leaves a folder that looks complete.
     """
-    from .data_cards import data_card
-    from .ground_truth import ground_truth
-    from .large import write_streamed
-
     seed = resolve_seed(seed)
     names = sorted(DATASETS) if names is None else list(names)
     if not names:

@@ -1,4 +1,4 @@
-"""Census benchmark: population by district x sex x age band, summing to official totals."""
+"""Modelled census benchmark: population by district x sex x age band, on official totals."""
 
 from __future__ import annotations
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
+from . import mno, mobility
 from .auxiliary import CROWD
 from .census import AGE_BANDS
 from .countries import COUNTRIES
 from .geography import geography
+from .ground_truth import ground_truth
+from .loading import load
 from .names import LOCALES
 from .planted import AGE_PROFILE, PLANTED
 from .registry import DATASETS, GENERATOR_VERSION, check_args, resolve_seed
 from .sizes import SIZES
+from .unicity import RESOLUTIONS
 
 DISCLAIMER = (
     "**Synthetic data: no real person is in it.** Every person, phone number, card, trip and "
@@ -17,10 +23,32 @@ DISCLAIMER = (
     "the district names, their census populations and national sex totals are real facts."
 )
 
+# Where the planted sex factor of SIM ownership comes from, and how sure it is.
+SEX_GAP_NOTE = {
+    "botswana": (
+        "The women's factor ({women}) is the GSMA Mobile Gender Gap Report 2025 figure for "
+        "sub-Saharan Africa (a 13% ownership gap); Botswana is not in GSMA's survey. Statistics "
+        "Botswana's ICT household survey of 2014 found that 85.3% of people aged 10 and over "
+        "used a mobile phone and that 55.8% of those users were women (as reported by Mmegi). "
+        "That measures use, not ownership, ten years earlier, and SIMs registered to a relative "
+        "blur both; but it suggests that the real gap in Botswana is small or even reversed. "
+        "The planted gap is a teaching scenario, uncertain in size and sign: do not quote it "
+        "as a fact about Botswana."
+    ),
+    "uruguay": (
+        "The women's factor ({women}) is modelled: a small gap, since Uruguay is not in GSMA's "
+        "Mobile Gender Gap survey. It is a teaching scenario, not an estimate."
+    ),
+}
+
 # dataset -> (purpose, [(column, type, meaning)], [planted patterns], how generated)
 CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
     "census": (
-        "The official benchmark: compare any dataset's coverage with it to find who is missing.",
+        (
+            "A modelled census benchmark: the official district totals (and national totals by "
+            "sex), spread over sex and age bands by a model. Compare any dataset's coverage with "
+            "it to find who is missing; the breakdown by sex and age is not an official table."
+        ),
         [
             ("district", "string", "District (Botswana) or department (Uruguay), real name"),
             ("sex", "string", "F or M"),
@@ -97,6 +125,7 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
                 "age factor {sim_age} x {sim_rural} if rural. Fewer women, fewer older and fewer "
                 "rural people; no one under 15."
             ),
+            "{sex_gap_note}",
             (
                 "Several SIMs per person: P(2 SIMs) = {p2}, P(3 SIMs) = {p3} among owners; a "
                 "person's SIMs share name, age, sex and places."
@@ -129,24 +158,68 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
         [
             (
                 "Only outgoing events are recorded; about {cdr_per_day} events per SIM per day on "
-                "average, with heavy-tailed activity between SIMs."
+                "average, with heavy-tailed activity between SIMs. Activity is bursty "
+                "(modelled): each SIM is active on a share of days drawn from Beta(1, "
+                "{active_b}) and makes more events on those days; {active_days} active days "
+                "for the median SIM with events; {silent} of SIMs make no event at all."
             ),
             (
-                "Routines: at night people are at home (93%), in working hours of working days "
-                "workers are at work (75%), otherwise at home or one of three favourite places."
+                "Routines: at night people are mostly at their home towers ({night_home} of "
+                "night events); in working hours of working days workers are at work (80%); "
+                "otherwise at home or one of three everyday places near home, more often at "
+                "home on rest days."
+            ),
+            (
+                "Mobility from the literature. Each person's local places lie at distances set "
+                "by a radius of gyration drawn from the truncated power law of González, "
+                "Hidalgo and Barabási (2008, Nature 453:779): P(r) ~ (r + {rg0} km)^-{beta_r} "
+                "exp(-r / {kappa} km). Trips go to other districts: a family place (a "
+                "district drawn with probability ~ population / distance^{gravity}, modelled), "
+                "a market town (the nearest other district's main settlement) and places "
+                "found by exploring, chosen in the same way (a modelled gravity choice of "
+                "where new places lie). On an outing day "
+                "the place is chosen by exploration and preferential return (Song, Koren, "
+                "Wang and Barabási 2010, Nature Physics 6:818): a new place with probability "
+                "{rho} S^-{gamma} (S places known so far), else a known place in proportion "
+                "to past visits, which start ~ rank^-{zeta}."
+            ),
+            (
+                "How often people go out (modelled): base chances of a trip of {trip_work} on "
+                "working days ({trip_worker} for workers) and {trip_rest} on rest days, and of "
+                "an errand of {errand_work} ({errand_worker} for workers) and {errand_rest}, "
+                "times a personal factor (lognormal, mean 1, median {spread_median}, log-sd "
+                "{spread}; a chance of 1 or more means every such day): most people rarely "
+                "leave their area and a minority travel often, the returners and explorers of "
+                "Pappalardo et al. (2015). The same personal "
+                "score sets the radius of gyration and, with correlation {active_mobile}, the "
+                "share of active days. Trips last the night with probability {overnight_work} "
+                "on working days and {overnight_rest} on rest days, and then go on the next "
+                "day with probability {stay_on}; on a trip day some events are on the way."
+            ),
+            (
+                "Measured on the data: {away_days} of active SIM-days include an event "
+                "outside the home district ({away_events} of events); radius of gyration of "
+                "the SIMs' events: median {rg_median} km, 90th percentile {rg_90} km."
             ),
             (
                 "Diurnal rhythm (quiet nights, evening peak) and weekly rhythm (Saturday 0.85, "
-                "Sunday 0.7 of weekday activity)."
+                "Sunday 0.7 of weekday activity); no commuting on rest days."
             ),
             "Holiday: {holidays}: activity and movement like a Sunday, no commuting.",
             "Lockdown: {lockdown}. Residents stay near home; outsiders cannot enter.",
-            "Uniqueness at tower x hour resolution: {uniq}.",
+            (
+                "Uniqueness (unicity, the method of de Montjoye et al. 2013): the share of "
+                "SIMs singled out by p random points of their trace, p = 1 to 5, at tower x "
+                "hour: {uniq_fine}; at district x day: {uniq_coarse}. Measured on {crowd} SIMs "
+                "(`ground_truth.json`, `uniqueness`)."
+            ),
         ],
         (
-            "Per SIM and day a Poisson number of events; hour from the diurnal profile; place from "
-            "the routine; contact from a personal list of {contacts} (weights 1/rank). All "
-            "vectorised with numpy."
+            "Per SIM and day: active or not (bursty), a Poisson number of events on active "
+            "days; the day's outing, if any, from exploration and preferential return; for "
+            "each event an hour from the diurnal profile, a place from the routine and the "
+            "day's outing, and a contact from a personal list of {contacts} (weights "
+            "1/rank). All vectorised with numpy."
         ),
     ),
     "card_holders": (
@@ -276,13 +349,16 @@ def _fmt(d: dict) -> str:
 
 
 def _facts(country: str, seed: int, size: str) -> dict:
-    from .ground_truth import ground_truth
-
     c = COUNTRIES[country]
     p = PLANTED[country]
     truth = ground_truth(country, size, seed)
     lock = truth["anomalies"]["lockdown"]
-    uniq = ", ".join(f"k={k}: {v['share']:.1%}" for k, v in truth["uniqueness"]["k"].items())
+    uniq = {
+        resolution: ", ".join(f"p={p} {v['share']:.1%}" for p, v in curve.items())
+        for resolution, curve in truth["uniqueness"].items()
+        if resolution in RESOLUTIONS
+    }
+    moves = truth["mobility"]
     if country == "uruguay":
         age_note = (
             "Censo 2023 broad shares (0-14 18.5%, 15-34 28.4%, 35-64 37.6%, 65+ 15.6%; "
@@ -294,7 +370,7 @@ def _facts(country: str, seed: int, size: str) -> dict:
         )
     else:
         age_note = (
-            "**schematic, not official**: the fact sheet gives no Botswana age structure, so a "
+            "**schematic, not official**: no published Botswana age structure was used, so a "
             "plausible young profile is used ("
             + ", ".join(
                 f"{b} {s:.1%}" for b, s in zip(AGE_BANDS, AGE_PROFILE[country], strict=True)
@@ -328,7 +404,41 @@ def _facts(country: str, seed: int, size: str) -> dict:
         "holidays": "; ".join(f"{h['date']} ({h['name']})" for h in truth["anomalies"]["holidays"]),
         "lockdown": f"{lock['district']}, {lock['start']} to {lock['end']} (seed-dependent)",
         "lockdown_district": lock["district"],
-        "uniq": uniq,
+        "uniq_fine": uniq["tower x hour"],
+        "uniq_coarse": uniq["district x day"],
+        "crowd": (
+            f"{truth['uniqueness']['crowd_sims']:,}"
+            if truth["uniqueness"]["measured_sims"] == truth["uniqueness"]["crowd_sims"]
+            else f"{truth['uniqueness']['measured_sims']:,} of a crowd of "
+            f"{truth['uniqueness']['crowd_sims']:,}"
+        ),
+        "active_b": f"{mno.ACTIVE_DAYS_B:g}",
+        "active_mobile": f"{mno.ACTIVE_MOBILE:g}",
+        "active_days": f"{moves['active_days_per_sim']['0.5']:g}",
+        "silent": f"{1 - moves['sims_with_events']['share']:.0%}",
+        "night_home": f"{moves['share_of_night_events_at_home_towers']['share']:.0%}",
+        "away_days": f"{moves['share_of_active_sim_days_outside_home_district']['share']:.0%}",
+        "away_events": f"{moves['share_of_events_outside_home_district']['share']:.0%}",
+        "rg_median": f"{moves['radius_of_gyration_km']['0.5']:.0f}",
+        "rg_90": f"{moves['radius_of_gyration_km']['0.9']:.0f}",
+        "rg0": f"{mobility.RG0_KM:g}",
+        "beta_r": f"{mobility.BETA_R:g}",
+        "kappa": f"{mobility.KAPPA_KM:g}",
+        "gravity": f"{mobility.GRAVITY_EXPONENT:g}",
+        "rho": f"{mobility.RHO:g}",
+        "gamma": f"{mobility.GAMMA:g}",
+        "zeta": f"{mobility.ZETA:g}",
+        "spread": f"{mobility.SPREAD:g}",
+        "spread_median": f"{math.exp(-(mobility.SPREAD**2) / 2):.2f}",
+        "sex_gap_note": SEX_GAP_NOTE[country].format(women=p.sim_sex["F"]),
+        "stay_on": f"{mobility.STAY_ON:g}",
+        "overnight_work": f"{mobility.OVERNIGHT['workday']:g}",
+        "overnight_rest": f"{mobility.OVERNIGHT['restday']:g}",
+        **{
+            f"{kind}_{day}": f"{table[key]:.0%}"
+            for kind, table in (("trip", mobility.TRIP), ("errand", mobility.ERRAND))
+            for day, key in (("work", "workday"), ("worker", "workday_worker"), ("rest", "restday"))
+        },
         "currency": p.currency,
         "ride_cities": ", ".join(p.ride_cities),
         "country": c.name,
@@ -347,8 +457,6 @@ def data_card(
     ``rows`` is the row count when the caller already knows it (``build`` does), so the
     dataset is not generated again just to count it.
     """
-    from .build import load
-
     seed = resolve_seed(seed)
     check_args(name, country, size, seed)
     purpose, columns, patterns, how = CARDS[name]
@@ -433,9 +541,17 @@ def data_card(
         "## Provenance and limits",
         "",
         (
-            f"- District names, census populations and capitals: {c.name} census {c.census_year}, "
-            "from the course fact sheet (`domain_facts.md`, section E). Capital coordinates are "
-            "approximate (about 0.05°)."
+            f"- District names, census populations and capitals: {c.name} census {c.census_year}. "
+            + (
+                "Sources: INE Uruguay, Censo 2023 final results (10 December 2024), department "
+                "figures as reported in the press; capitals from Wikipedia."
+                if country == "uruguay"
+                else "Sources: Statistics Botswana, 2022 Population and Housing Census (national "
+                "totals); district figures from a single secondary compilation citing Statistics "
+                "Botswana (Wikipedia), not checked against a Statistics Botswana table."
+            )
+            + " Capital coordinates are approximate (about 0.05°). The book's appendix "
+            "'Sources, and how sure we are' gives the references."
         ),
         "- District shapes are schematic Voronoi cells clipped to the Natural Earth 1:110m "
         "outline (public domain)."
@@ -446,9 +562,13 @@ def data_card(
             else ""
         ),
         (
-            "- Behaviour parameters (ownership factors, routines, rhythms, the lockdown) are "
-            "invented to teach with, loosely inspired by published gaps (GSMA Mobile Gender Gap, "
-            "Findex); they are not estimates for this country."
+            "- Behaviour parameters (ownership factors, routines, rhythms, the lockdown, how "
+            "often people go out and how active their SIMs are) are modelled to teach with, "
+            "loosely inspired by published gaps (GSMA Mobile Gender Gap, Findex); they are not "
+            "estimates for this country. The laws of mobility and their exponents come from the "
+            "studies named in the CDR card. How bursty activity is, and its negative link with "
+            "mobility, were chosen so that unicity behaves like published measurements at both "
+            "resolutions (checked by `benchmarks/unicity.py`): assumptions, not estimates."
         ),
         f"- Names come from Faker's `{facts['locale']}` lists (Faker has no Setswana list; "
         "isiZulu is the nearest southern African one)."

@@ -13,13 +13,10 @@ from .countries import COUNTRIES
 from .mno import first_chunk_events, sims, towers, towers_district_index
 from .planted import PLANTED
 from .population import population
+from .registry import GENERATOR_VERSION, check_args, resolve_seed
 from .rides import rider_index
-from .rng import stream
-from .sizes import SIZES
 from .timeline import timeline
-
-UNIQUENESS_K = (1, 2, 3, 4, 5)
-UNIQUENESS_MAX_TRACES = 10_000  # large: measured on a fixed random sample of traces
+from .unicity import mobility_summary, unicity_curves
 
 
 def _share(num: int, den: int) -> dict:
@@ -64,58 +61,8 @@ def _matching_visits(country: str, size: str, seed: int) -> dict[str, tuple[set,
     return out
 
 
-def uniqueness(country_key: str, size: str, seed: int) -> dict:
-    """Share of traces singled out by k random points at tower-hour resolution.
-
-    For each SIM with at least k distinct (tower, hour) points, k of its points are drawn at
-    random (a dedicated stream); the trace is unique if no other SIM has all k points.
-    """
-    s = sims(country_key, size, seed)
-    last = min(len(s.person), SIZES[size].chunk_sims)
-    ev = first_chunk_events(country_key, size, seed)
-    days = timeline(country_key, size, seed).days
-    n_points = len(towers_district_index(country_key, size, seed)) * days * 24
-    point = tower_hours(ev, days)
-    # Distinct (SIM, point) pairs as one integer each, in (SIM, point) order; and the same pairs
-    # in (point, SIM) order, so the SIMs seen at a point are one slice (no dict of sets: at
-    # national scale that took gigabytes).
-    key = np.unique(ev["sim"] * n_points + point)
-    pair_sim, pair_point = np.divmod(key, n_points)
-    split = np.searchsorted(pair_sim, np.arange(last + 1))
-    by_point = np.sort(pair_point * last + pair_sim)
-    at_point, sim_at = np.divmod(by_point, last)
-
-    def sims_at(pt: int) -> np.ndarray:
-        a, b = np.searchsorted(at_point, [pt, pt + 1])
-        return sim_at[a:b]
-
-    rng = stream(seed, country_key, size, "uniqueness")
-    traces = np.arange(last)
-    if last > UNIQUENESS_MAX_TRACES:
-        traces = np.sort(rng.choice(last, UNIQUENESS_MAX_TRACES, replace=False))
-    out = {}
-    for k in UNIQUENESS_K:
-        unique = considered = 0
-        for sim_i in traces.tolist():
-            mine = pair_point[split[sim_i] : split[sim_i + 1]]
-            if len(mine) < k:
-                continue
-            considered += 1
-            picks = rng.choice(mine, size=k, replace=False).tolist()
-            common = sims_at(picks[0])
-            for pt in picks[1:]:
-                common = np.intersect1d(common, sims_at(pt), assume_unique=True)
-                if len(common) == 1:
-                    break
-            unique += len(common) == 1
-        out[str(k)] = _share(unique, considered)
-    return out
-
-
 @lru_cache(maxsize=8)
 def ground_truth(country: str = "botswana", size: str = "small", seed: int | None = None) -> dict:
-    from .registry import GENERATOR_VERSION, check_args, resolve_seed
-
     seed = resolve_seed(seed)
     check_args(None, country, size, seed)
     c = COUNTRIES[country]
@@ -261,12 +208,8 @@ def ground_truth(country: str = "botswana", size: str = "small", seed: int | Non
         "sim_coverage": coverage,
         "multi_sim": multi,
         "card_ownership": cards,
-        "uniqueness": {
-            "resolution": "tower x hour",
-            "method": "k points drawn at random from each trace; unique if no other SIM has all k",
-            "planted_level": "≥ 0.8 of traces unique at k = 4 (tested)",
-            "k": uniqueness(country, size, seed),
-        },
+        "uniqueness": unicity_curves(country, size, seed),
+        "mobility": mobility_summary(country, size, seed),
         "anomalies": anomalies,
         "linkable": linkable,
     }

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import mobility
 from .census import _largest_remainder
 from .countries import COUNTRIES
 from .geography import geography, nearest, sample_in_cells
@@ -22,6 +23,8 @@ PREFIX = {"botswana": "BW", "uruguay": "UY"}
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default string dtype
 TYPES = pa.array(["call", "sms"])
 CONTACTS = 8  # people each SIM calls or texts; weights fall as 1/rank
+ACTIVE_DAYS_B = 3.0  # share of days on which a SIM is active ~ Beta(1, this) (modelled)
+ACTIVE_MOBILE = -0.6  # correlation of that share with the mobility score (modelled)
 OFF_NET_SHARE = 0.1  # contacts on another network: their numbers are not in the subscriber table
 HOUR_TABLES = np.stack([inverse_cdf_table(HOURLY[k]) for k in ("workday", "restday")])
 # Where an event happens: a slot among each SIM's candidate towers, drawn by context.
@@ -31,15 +34,22 @@ SLOTS = (
     "favourite 1",
     "favourite 2",
     "favourite 3",
-    "anywhere",
+    "outing",
     "work",
+    "on the way",
 )
-_PLACES = {  # context: P(home), P(a favourite place), P(anywhere); work gets the rest
-    "daytime": (0.55, 0.42, 0.03),
-    "locked-down resident": (0.9, 0.1, 0.0),
-    "working hours": (0.05, 0.15, 0.02),
-    "night": (0.93, 0.06, 0.01),
+_PLACES = {  # context: P(home), P(a favourite place), P(the outing's place), P(work)
+    "daytime": (0.55, 0.45, 0.0, 0.0),
+    "daytime, rest day": (0.7, 0.3, 0.0, 0.0),
+    "locked-down resident": (0.9, 0.1, 0.0, 0.0),
+    "working hours": (0.05, 0.15, 0.0, 0.8),
+    "night": (0.95, 0.05, 0.0, 0.0),
+    "daytime, errand": (0.3, 0.1, 0.6, 0.0),
+    "daytime, trip": (0.03, 0.02, 0.7, 0.0),  # the rest: on the way
+    "evening, back from a trip": (0.5, 0.0, 0.5, 0.0),
+    "night away": (0.05, 0.0, 0.95, 0.0),
 }
+CONTEXT = {name: np.uint8(i) for i, name in enumerate(_PLACES)}
 SECOND_HOME = 0.15  # the phone sometimes uses the next-nearest tower to home
 SLOT_TABLES = np.stack(
     [
@@ -48,15 +58,64 @@ SLOT_TABLES = np.stack(
                 home * (1 - SECOND_HOME),
                 home * SECOND_HOME,
                 *[fav / 3] * 3,
-                anywhere,
-                max(0.0, 1 - home - fav - anywhere),
+                outing,
+                work,
+                max(0.0, 1 - home - fav - outing - work),
             ]
         )
-        for home, fav, anywhere in _PLACES.values()
+        for home, fav, outing, work in _PLACES.values()
     ]
 )
 NIGHT = np.array([h < 7 or h >= 21 for h in range(24)], dtype=np.uint8)
 WORK_HOURS = np.array([8 <= h < 17 for h in range(24)])
+# Kinds of hour: daytime, working hours, the early hours of the night, the evening.
+DAYTIME, WORKING, MORNING, EVENING = range(4)
+HOUR_KIND = np.array(
+    [
+        MORNING if h < 7 else EVENING if h >= 21 else WORKING if 8 <= h < 17 else DAYTIME
+        for h in range(24)
+    ],
+    dtype=np.uint8,
+)
+# Day codes (see _day_codes): bits for an errand, a trip, a night away tonight, a night away
+# last night.
+ERRAND_DAY, TRIP_DAY, AWAY_TONIGHT, AWAY_LAST_NIGHT = 1, 2, 4, 8
+
+
+def _context(code: int, hour_kind: int, rest: bool, works: bool) -> np.uint8:
+    if hour_kind in (MORNING, EVENING):
+        if hour_kind == MORNING:
+            return CONTEXT["night away" if code & AWAY_LAST_NIGHT else "night"]
+        if code & AWAY_TONIGHT:
+            return CONTEXT["night away"]
+        return CONTEXT["evening, back from a trip" if code & TRIP_DAY else "night"]
+    if code & TRIP_DAY:
+        return CONTEXT["daytime, trip"]
+    if hour_kind == WORKING and works and not rest:
+        return CONTEXT["working hours"]
+    if code & ERRAND_DAY:
+        return CONTEXT["daytime, errand"]
+    return CONTEXT["daytime, rest day" if rest else "daytime"]
+
+
+# Context of an event: CONTEXT_TABLE[day code, kind of hour, rest day, works].
+CONTEXT_TABLE = np.array(
+    [
+        [[[_context(c, h, r, w) for w in (0, 1)] for r in (0, 1)] for h in range(4)]
+        for c in range(16)
+    ],
+    dtype=np.uint8,
+)
+
+
+def _day_codes(plan: np.ndarray, overnight: np.ndarray) -> np.ndarray:
+    """(SIMs, days) uint8: what each SIM does each day, as the bits above."""
+    code = np.where(plan >= mobility.LOCAL, TRIP_DAY, np.where(plan >= 0, ERRAND_DAY, 0))
+    code = code.astype(np.uint8) | overnight.view(np.uint8) * np.uint8(AWAY_TONIGHT)
+    code[:, 1:] |= overnight[:, :-1].view(np.uint8) * np.uint8(AWAY_LAST_NIGHT)
+    return code
+
+
 RANK_TABLE = inverse_cdf_table(1 / np.arange(1, CONTACTS + 1))  # contacts weighted 1/rank
 
 
@@ -95,8 +154,11 @@ class Sims:
     offnet: np.ndarray  # numbers of contacts on other networks, str
     home_towers: np.ndarray  # (n, 2) nearest and second-nearest tower to home
     work_tower: np.ndarray  # -1 if the owner does not work
-    fav_towers: np.ndarray  # (n, 3) other places the owner goes
+    fav_towers: np.ndarray  # (n, 3) everyday places near home
+    places: np.ndarray  # (n, PLACES + TRIPS) int16: local places, trip places, ways there
+    propensity: np.ndarray  # float32: factor on the chances of trips and errands
     rate: np.ndarray  # mean events per day
+    active_share: np.ndarray  # share of days with at least one event, on average
     sms_share: np.ndarray
     contacts: np.ndarray  # (n, CONTACTS) SIM index, or -1 - k for off-net number k
     p_own: np.ndarray  # planted ownership probability of every person in the population
@@ -147,16 +209,35 @@ def sims(country_key: str, size: str, seed: int) -> Sims:
         ],
         axis=1,
     )
-    # The same person's SIMs share places: copy the primary SIM's favourites to the others.
+    # The same person's SIMs share places: copy the primary SIM's to the others.
     first = np.full(len(pop), -1)
     first[person[primary]] = np.flatnonzero(primary)
     fav = fav[first[person]]
+    owner = person[primary]
+    level = rng.standard_normal(len(owner))  # sets radius of gyration and outing chances
+    far = mobility.places(
+        rng,
+        country_key,
+        tuple(COUNTRIES[country_key].district_table()["population"]),
+        pop.home[owner],
+        pop.district[owner],
+        level,
+        towers_xy,
+    )
+    slot_of = np.cumsum(primary) - 1  # row of each primary SIM among the primary SIMs
+    far = far[slot_of[first[person]]]
+    level_sim = level[slot_of[first[person]]]
+    propensity = mobility.propensity(level_sim)
 
     band = pop.band[person]
     activity = np.exp(rng.normal(-0.245, 0.7, n))  # lognormal with mean 1
     activity *= np.where(band == 1, 1.2, 1.0) * np.where(band == 6, 0.6, 1.0)
     activity *= np.where(primary, 1.0, 0.4)
     rate = SIZES[size].calls_per_day * activity
+    # Share of days with an event: Beta(1, ACTIVE_DAYS_B), by a score tied to mobility.
+    z = ACTIVE_MOBILE * level_sim + np.sqrt(1 - ACTIVE_MOBILE**2) * rng.standard_normal(n)
+    active_share = 1 - (1 - mobility.normal_cdf(z)) ** (1 / ACTIVE_DAYS_B)
+    active_share = np.clip(active_share, 0.02, 0.98)
     sms_share = np.clip(0.35 + np.where(band <= 2, 0.2, 0.0) - np.where(band >= 5, 0.15, 0.0), 0, 1)
 
     # Contacts: mostly people from the same district, some from anywhere, some off-net.
@@ -190,7 +271,10 @@ def sims(country_key: str, size: str, seed: int) -> Sims:
         home_towers=home_towers,
         work_tower=work_tower,
         fav_towers=fav,
+        places=far,
+        propensity=propensity,
         rate=rate,
+        active_share=active_share,
         sms_share=sms_share,
         contacts=contacts,
         p_own=p_own,
@@ -284,7 +368,21 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
     home_locked = home_d == tl.lockdown_district
     lam = s.rate[idx, None] * tl.factor[None, :]
     lam[np.ix_(home_locked, tl.lockdown_days)] *= 1.15
-    counts = rng.poisson(lam)
+    works = s.work_tower[idx] >= 0
+    # The day's outing, if any (exploration and preferential return), and nights away;
+    # locked-down residents stay in.
+    plan, overnight = mobility.outings(
+        rng,
+        s.propensity[idx],
+        works,
+        tl.rest,
+        blocked=home_locked[:, None] & tl.lockdown_days[None, :],
+    )
+    # Bursty activity: each SIM is active on a share of days (its own, from a beta law); on an
+    # active day it makes at least one event, more on average, so that its mean stays ``lam``.
+    share = np.minimum(s.active_share[idx], lam.max(axis=1) * 0.999)[:, None]
+    active = rng.random(lam.shape, dtype=np.float32) < share
+    counts = active * (1 + rng.poisson(np.maximum(lam / share - 1, 0)))
     # Events come out grouped by SIM, then day: ``local`` is already sorted, which the final
     # sort relies on to break ties by SIM.
     local = np.repeat(np.arange(m), counts.sum(axis=1))
@@ -293,30 +391,42 @@ def cdr_arrays(country_key: str, size: str, seed: int, first: int, last: int) ->
     n = len(sim)
     rest = tl.rest[day]
     hour = draw_categorical(rng, HOUR_TABLES, n, rest)
-
+    cell = local * days + day
     # Each SIM's candidate towers, one row per SIM of the chunk: (nearest home tower,
-    # second-nearest, three favourite places, anywhere [drawn below], work).
+    # second-nearest, three favourite places, the outing's place and the way there [set
+    # below], work).
     candidates = np.column_stack(
-        [s.home_towers[idx], s.fav_towers[idx], np.zeros(m, np.int64), s.work_tower[idx]]
+        [
+            s.home_towers[idx],
+            s.fav_towers[idx],
+            s.home_towers[idx, 0],
+            s.work_tower[idx],
+            s.home_towers[idx, 0],
+        ]
     ).astype(np.int32)
-    works = s.work_tower[idx] >= 0
-    # Context per event (0 daytime, 1 locked-down resident, 2 working hours, 3 night) picks
-    # the table that draws the candidate.
-    context = NIGHT[hour] * np.uint8(3)
-    context |= (WORK_HOURS[hour] & ~rest & works[local]) * np.uint8(2)
+    # Context per event picks the table that draws the candidate: one lookup from the day's
+    # plan (see ``_day_codes``), the kind of hour, the kind of day and whether the SIM works.
+    code = _day_codes(plan, overnight).ravel()[cell]
+    hour_kind = HOUR_KIND[hour]
+    context = CONTEXT_TABLE[code, hour_kind, rest.view(np.uint8), works[local].view(np.uint8)]
     locked = np.flatnonzero(tl.lockdown_days[day])  # only these events need lockdown rules
     if len(locked):
         tower_locked = tw_district == tl.lockdown_district
         work_locked = tower_locked[np.maximum(s.work_tower[idx], 0)] & works
         resident = home_locked[local[locked]]
-        context[locked[resident]] = 1
+        context[locked[resident]] = CONTEXT["locked-down resident"]
         outsider = locked[~resident]
         commuter = outsider[work_locked[local[outsider]]]
-        context[commuter[context[commuter] == 2]] = 0  # their workplace is closed
+        at_work = commuter[context[commuter] == CONTEXT["working hours"]]
+        context[at_work] = CONTEXT["daytime"]  # their workplace is closed
     slot = draw_categorical(rng, SLOT_TABLES, n, context)
     tower = candidates.ravel()[local * len(SLOTS) + slot]
-    anywhere = np.flatnonzero(slot == SLOTS.index("anywhere"))
-    tower[anywhere] = rng.integers(len(tw_district), size=len(anywhere))
+    there = np.flatnonzero(slot == SLOTS.index("outing"))
+    # In the early hours after a night away, the place is the previous day's.
+    back = (hour_kind[there] == MORNING) & (code[there] & AWAY_LAST_NIGHT > 0)
+    tower[there] = s.places[sim[there], plan.ravel()[cell[there] - back]]
+    there = np.flatnonzero(slot == SLOTS.index("on the way"))
+    tower[there] = s.places[sim[there], plan.ravel()[cell[there]] + mobility.TRIPS]
     if len(locked):
         # Outsiders cannot enter the locked-down district: they stay home instead.
         blocked = outsider[tower_locked[tower[outsider]]]

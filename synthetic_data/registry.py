@@ -16,7 +16,9 @@ from .sizes import SIZES
 DEFAULT_SEED = 2024
 MAX_SEED = 2**32 - 1
 # Bump when any generator changes its output: the manifest records it, so labs notice.
-GENERATOR_VERSION = "1.1.0"  # 1.1: faster CDR draws (same model, other numbers)
+# 1.1: faster CDR draws (same model, other numbers). 2.0: mobility from the literature
+# (exploration and preferential return, radius of gyration, trips), bursty activity (issue 15).
+GENERATOR_VERSION = "2.0.0"
 
 
 SEED_VARIABLE = "SYNTHETIC_DATA_SEED"
@@ -59,7 +61,9 @@ DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
         DatasetSpec(
-            "census", "Census benchmark: population by district, sex and age band", _census
+            "census",
+            "Modelled census benchmark: population by district, sex and age band",
+            _census,
         ),
         DatasetSpec("districts", "District boundaries (schematic)", _districts, geometry=True),
         DatasetSpec("mno_towers", "Mobile network towers", mno.towers),

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import nbformat
 
-from grader import fixtures, sandbox
-from grader.submission import LabPlan, kind_of
+from grader import sandbox
+from grader.build import fixtures
+from grader.build.cells import kind_of
+from grader.cohort.labplan import LabPlan
 
 SNOOP_MARK = "SNOOPED-THE-HIDDEN-TESTS"
 # Only where the kernel stops a fork bomb (a pids control group): elsewhere it would stall the
@@ -105,6 +107,14 @@ def build_cases(course_dir: Path, lab_id: str) -> list[Case]:
         twin = copy.deepcopy(duplicated.cells[index])
         twin["id"] = f"copy-of-{twin.get('id', index)}"
         duplicated.cells.insert(index, twin)
+    sleepy = copy.deepcopy(perfect)
+    for _ in range(12):  # each cell under the cell timeout, all of them far over the budget
+        sleepy.cells.insert(first, nbformat.v4.new_code_cell("import time\ntime.sleep(9)"))
+    deep = b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    handler = (
+        "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)\n"
+        "import sys\nsys.excepthook = lambda *args: None"
+    )
     edited = copy.deepcopy(perfect)
     edited.cells[tests[0]].source = "print('all checks pass')"
     edited.cells[locked].source += "\n# my note"
@@ -121,6 +131,9 @@ def build_cases(course_dir: Path, lab_id: str) -> list[Case]:
         Case("duplicated", _dump(duplicated), "flagged", "none", "appears 2 times"),
         Case("edited", _dump(edited), "flagged", "none", "was edited"),
         Case("malformed", b'{"cells": [', "malformed", "all", "not a notebook"),
+        Case("deep", deep, "malformed", "all", "nests its data too deeply"),
+        Case("sleepy", _dump(sleepy), "timeout", "all", "time budget"),
+        Case("handler", _dump(_append(perfect, first, handler)), "flagged", "none", "shows errors"),
         Case("empty", b"", "malformed", "all", "empty"),
         Case(
             "loop",

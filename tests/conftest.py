@@ -9,7 +9,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import course, fixtures, pipeline
+from grader import pipeline
+from grader.build import course, fixtures
 
 
 @pytest.fixture(scope="session")

@@ -30,10 +30,23 @@ BOTSWANA = SAMPLES / "botswana-statistics-mno.yaml"
 URUGUAY = SAMPLES / "uruguay-ine-operator.yaml"
 RELEASES = sorted((SAMPLES / "releases").glob("release-*.yaml"))
 DRAFT_FLAWS = {
-    "draft-a.yaml": {"purpose.statement", "onward_sharing.allowed"},
-    "draft-b.yaml": {"retention.deletion_date", "publication.min_cell_size"},
-    "draft-c.yaml": {"term.end_date", "retention.deletion_date"},
+    "draft-a.yaml": {
+        "purpose.statement",
+        "onward_sharing.allowed",
+        "reidentification.linkage_allowed",
+    },
+    "draft-b.yaml": {
+        "retention.deletion_date",
+        "publication.suppression_threshold",
+        "processor_terms",
+    },
+    "draft-c.yaml": {
+        "term.end_date",
+        "retention.deletion_date",
+        "security.breach_notification_hours",
+    },
 }
+HEALTH = SAMPLES / "botswana-health-restriction.yaml"
 
 
 def _errors(findings) -> set[str]:
@@ -53,7 +66,7 @@ def test_schema_is_valid_draft_2020_12():
     Draft202012Validator.check_schema(schema)
 
 
-@pytest.mark.parametrize("path", [BOTSWANA, URUGUAY], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [BOTSWANA, URUGUAY, HEALTH], ids=lambda p: p.stem)
 def test_sample_agreements_are_complete_and_valid(path):
     assert check_file(path) == []
 
@@ -105,7 +118,10 @@ def _with(agreement: dict, section: str, key: str, value) -> dict:
         (lambda a: _with(a, "retention", "deletion_date", "2026-03-31"), "retention.deletion_date"),
         (lambda a: _with(a, "retention", "deletion_date", "2026-02-30"), "retention.deletion_date"),
         (lambda a: _with(a, "onward_sharing", "allowed", True), "onward_sharing.allowed"),
-        (lambda a: _without(a, "publication", "min_cell_size"), "publication.min_cell_size"),
+        (
+            lambda a: _without(a, "publication", "suppression_threshold"),
+            "publication.suppression_threshold",
+        ),
         (lambda a: _with(a, "term", "end_date", "2026-03-30"), "term.end_date"),
         (lambda a: _with(a, "term", "start_date", "2025-02-02"), "term.start_date"),
         (lambda a: _with(a, "analysis_period", "end", "2025-01-01"), "analysis_period.end"),
@@ -121,7 +137,7 @@ def test_no_cell_size_is_needed_when_nothing_is_published(botswana):
     changed = _without(
         _with(botswana, "publication", "publishes_aggregates", False),
         "publication",
-        "min_cell_size",
+        "suppression_threshold",
     )
     assert _errors(check_agreement(changed)) == set()
 
@@ -140,6 +156,132 @@ def test_a_party_must_provide_and_another_receive(botswana):
     findings = check_agreement(changed)
     assert _errors(findings) == {"parties"}
     assert "data provider" in findings[0].problem
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "reidentification",
+        "international_transfers",
+        "data_subject_rights",
+        "liability",
+        "corrections",
+        "governance",
+    ],
+)
+def test_the_new_clauses_are_required(botswana, section):
+    changed = {k: v for k, v in botswana.items() if k != section}
+    assert _errors(check_agreement(changed)) == {section}
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("legal_basis", "dpia"),
+        ("security", "breach_notice"),
+        ("data", "special_categories"),
+        ("governance", "survival"),
+        ("governance", "suspension"),
+    ],
+)
+def test_the_new_entries_are_required(botswana, section, key):
+    assert _errors(check_agreement(_without(botswana, section, key))) == {f"{section}.{key}"}
+
+
+@pytest.mark.parametrize("key", ["attempts_allowed", "linkage_allowed"])
+def test_re_identification_and_linkage_stay_banned(botswana, key):
+    changed = copy.deepcopy(botswana)
+    changed["reidentification"][key] = True
+    assert _errors(check_agreement(changed)) == {f"reidentification.{key}"}
+
+
+def _with_processor(agreement: dict) -> dict:
+    changed = copy.deepcopy(agreement)
+    changed["parties"].append(
+        {"name": "A cloud host", "role": "processor", "responsibilities": ["Stores the data."]}
+    )
+    return changed
+
+
+def test_a_processor_needs_processor_terms(botswana):
+    findings = check_agreement(_with_processor(botswana))
+    assert _errors(findings) == {"processor_terms"}
+    assert "required when a party is a processor" in findings[0].problem
+    terms = {
+        key: "Stated."
+        for key in [
+            "processor",
+            "documented_instructions",
+            "sub_processors",
+            "confidentiality",
+            "assistance",
+            "return_or_deletion",
+            "audits",
+        ]
+    }
+    assert (
+        _errors(check_agreement({**_with_processor(botswana), "processor_terms": terms})) == set()
+    )
+    del terms["sub_processors"]
+    changed = {**_with_processor(botswana), "processor_terms": terms}
+    assert _errors(check_agreement(changed)) == {"processor_terms.sub_processors"}
+
+
+def test_a_transfer_abroad_names_recipient_country_and_safeguard(botswana):
+    changed = _with(botswana, "international_transfers", "allowed", True)
+    assert _errors(check_agreement(changed)) == {"international_transfers.transfers"}
+    transfer = {
+        "recipient": "A cloud host",
+        "country": "Spain",
+        "purpose": "Backups",
+        "safeguard": "adequacy",
+        "legal_basis": "An order designating the country.",
+    }
+    changed["international_transfers"]["transfers"] = [transfer]
+    assert _errors(check_agreement(changed)) == set()
+    changed["international_transfers"]["transfers"] = [{**transfer, "safeguard": "trust us"}]
+    assert _errors(check_agreement(changed)) == {"international_transfers.transfers.0.safeguard"}
+
+
+def test_special_categories_need_their_safeguards(botswana):
+    changed = copy.deepcopy(botswana)
+    changed["data"]["special_categories"] = {"included": True}
+    assert _errors(check_agreement(changed)) == {
+        "data.special_categories.categories",
+        "data.special_categories.safeguards",
+    }
+
+
+@pytest.mark.parametrize(
+    ("to_parties", "to_regulator", "flawed"),
+    [(72, 48, True), (49, 48, True), (48, 48, False), (24, 72, False)],
+)
+def test_the_parties_hear_of_a_breach_no_later_than_the_regulator(
+    botswana, to_parties, to_regulator, flawed
+):
+    changed = copy.deepcopy(botswana)
+    changed["security"]["breach_notification_hours"] = to_parties
+    changed["security"]["breach_notice"]["regulator_hours"] = to_regulator
+    expected = {"security.breach_notification_hours"} if flawed else set()
+    assert _errors(check_agreement(changed)) == expected
+
+
+def test_samples_state_the_flowminder_rule_in_its_own_terms():
+    for path in [BOTSWANA, URUGUAY, HEALTH]:
+        text = path.read_text(encoding="utf-8")
+        assert "suppression_threshold: 15" in text
+        assert '"should be greater than 15"' in text
+    schema = SCHEMA_PATH.read_text(encoding="utf-8")
+    assert "greater than" in schema
+    assert "min_cell_size" not in schema
+
+
+def test_the_emergency_sample_names_the_law_in_force_in_september_2024():
+    agreement, _ = load_agreement(HEALTH)
+    assert str(agreement["data"]["period"]["start"]) < "2024-10-29"  # before the 2024 Act
+    laws = [law["name"] for law in agreement["legal_basis"]["laws"]]
+    assert laws[0] == "Data Protection Act, 2018 (Act 32 of 2018)"
+    assert "disagree" in HEALTH.read_text(encoding="utf-8")
 
 
 def test_plain_yaml_dates_are_accepted():
@@ -216,7 +358,7 @@ def _base_release(agreement: dict) -> dict:
     return {
         "fields": rules["allowed_fields"][:2],
         "aggregation_level": rules["aggregation_levels"][0],
-        "min_count": rules["min_cell_size"],  # equal to the threshold: allowed
+        "min_count": rules["suppression_threshold"] + 1,  # just above the threshold: allowed
         "publication_date": agreement["term"]["end_date"],  # the last day of the term: allowed
     }
 
@@ -232,7 +374,8 @@ def test_a_release_on_every_boundary_is_compliant(botswana):
 @pytest.mark.parametrize(
     ("change", "key"),
     [
-        ({"min_count": 14}, "min_count"),
+        ({"min_count": 15}, "min_count"),  # equal to the threshold: suppressed
+        ({"min_count": 3}, "min_count"),
         ({"fields": ["district", "age"]}, "fields"),
         ({"aggregation_level": "tower"}, "aggregation_level"),
         ({"publication_date": "2026-10-01"}, "publication_date"),
@@ -246,7 +389,7 @@ def test_each_broken_rule_is_named(botswana, change, key):
 
 
 def test_a_release_needs_an_agreement_with_a_cell_size(botswana):
-    agreement = _without(botswana, "publication", "min_cell_size")
+    agreement = _without(botswana, "publication", "suppression_threshold")
     assert _release_errors(_base_release(botswana), agreement) == {"min_count"}
 
 
@@ -297,7 +440,7 @@ def test_candidate_tables_respect_their_own_suppression():
             "home_tower_id": ["T1"] * 33,
         }
     )
-    releases = candidate_releases(subscribers, suppress_below=15)
+    releases = candidate_releases(subscribers, threshold=15)
     assert releases["release-1"]["table"]["subscribers"].min() == 3
     assert releases["release-2"]["table"]["district"].tolist() == ["A"]
     assert set(releases["release-4"]["table"]["age_band"]) <= {"15-24", "65+"}
@@ -333,12 +476,12 @@ def test_cli_check_exit_codes(tmp_path):
 
 def test_cli_warnings_alone_exit_zero(tmp_path, botswana):
     warned = copy.deepcopy(botswana)
-    del warned["legal_basis"]["dpia"]
+    warned["retention"]["deletion_date"] = "2026-10-15"  # after the term ends: a warning only
     path = tmp_path / "warned.yaml"
     path.write_text(yaml.safe_dump(warned), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 0
-    assert "warning: legal_basis.dpia" in result.output
+    assert "warning: retention.deletion_date" in result.output
 
 
 def test_cli_check_release_exit_codes():
@@ -361,7 +504,7 @@ def test_lab_uses_the_same_vague_purposes():
 
 
 def test_lab_ships_the_schema_every_sample_draft_and_release():
-    from grader.labsource import read_lab
+    from grader.build.labsource import read_lab
 
     shipped = set(read_lab(LAB).files)
     expected = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import synthetic_data
-from grader import book, book_pdf, data_appendix, sphinx_offline
+from grader.book import data_appendix, sphinx_a11y, sphinx_offline
+from grader.book import html as book
+from grader.book import pdf as book_pdf
 from grader.paths import BuildPaths
 
 
@@ -83,3 +85,55 @@ def test_the_execution_cache_changes_with_the_generator_and_old_ones_go(tmp_path
     assert second != first
     assert not first.exists()  # the stale cache of seed 7 is gone
     assert other_seed.exists()  # another seed's cache is not touched
+
+
+def test_the_start_page_links_to_the_pdf_only_when_it_is_printed():
+    with_pdf = book.generated_pages(pdf=True)["offline-pdf.md"]
+    without = book.generated_pages(pdf=False)["offline-pdf.md"]
+    assert f'href="{book_pdf.PDF_NAME}"' in with_pdf
+    assert book_pdf.PDF_NAME not in without
+    assert "Chromium" in without  # says how to get it
+
+
+def test_start_page_numbers_come_from_the_labs():
+    from grader.build.labsource import find_labs, read_lab
+    from grader.paths import LABS
+
+    labs = [read_lab(p) for p in find_labs(LABS)]
+    values = book.lab_substitutions(labs)
+    assert values["labs_count"] == book._NUMBER_WORDS[len(labs)]
+    low, high = min(lab.minutes for lab in labs), max(lab.minutes for lab in labs)
+    assert values["labs_minutes"] == (f"{low}" if low == high else f"{low} to {high}")
+    for lab in labs:
+        assert f"</labs/{lab.id}>" in values["labs_pairs"] or not lab.lesson
+
+
+def test_sidebar_toggles_get_a_name_and_citations_are_list_items():
+    toc = (
+        '<li><a class="reference internal" href="a.html">Intro</a></li>'
+        '<li class="has-children"><a class="reference internal" href="d.html">Data '
+        '<em>cards</em></a><details><summary><span class="toctree-toggle" role="presentation">'
+        '<i class="fa-solid fa-chevron-down"></i></span></summary><ul></ul></details></li>'
+    )
+    named = sphinx_a11y.name_toggles(toc)
+    assert '<summary aria-label="Show the pages under Data cards">' in named
+    assert named.count("aria-label") == 1
+    body = '<div role="list" class="citation-list"><div class="citation" role="doc-biblioentry">'
+    assert 'role="listitem"' in sphinx_a11y.fix_citation_roles(body)
+    # A hidden cell's toggle: its name is the text it shows, not a different label.
+    toggle = (
+        '<details class="hide above-input"><summary aria-label="Toggle hidden content">\n'
+        '<p class="collapsed admonition-title">Show code cell source</p>'
+    )
+    assert sphinx_a11y.name_cell_toggles(toggle).startswith(
+        '<details class="hide above-input"><summary>\n'
+    )
+
+
+def test_generated_book_pieces_live_only_in_the_staging_copy():
+    from grader.paths import BOOK
+
+    assert not (BOOK / book.GENERATED).exists(), "book/_generated is written by the build only"
+    start = (BOOK / "start-here.md").read_text(encoding="utf-8")
+    for name in book.generated_pages(pdf=True):
+        assert f"{book.GENERATED}/{name}" in start

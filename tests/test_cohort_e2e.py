@@ -20,20 +20,25 @@ from click.testing import CliRunner
 from cohort_cases import FORK_BOMBS, SNOOP_MARK, build_cases, expected_score
 
 from grader import cohort as cohort_mod
-from grader import gates, process_limit, sandbox
-from grader.autograde import autograde
+from grader import sandbox
+from grader.build import gates
 from grader.cli import main
-from grader.cohort_release import release
-from grader.collect import collect
-from grader.feedback import feedback
-from grader.report import report
-from grader.roster import import_roster
+from grader.cohort.autograde import autograde
+from grader.cohort.collect import collect
+from grader.cohort.feedback import feedback
+from grader.cohort.labplan import LabPlan
+from grader.cohort.release import release
+from grader.cohort.report import report
+from grader.cohort.roster import import_roster
 from grader.sandbox import Limits
-from grader.submission import LabPlan
+from grader.sandbox import pids as process_limit
 
 pytestmark = pytest.mark.slow
 LAB = "lab01-meet-the-data"
-LIMITS = Limits(cell_timeout=10)
+# A smaller margin than the default keeps the time-budget case (twelve cells of 9 s) short, and
+# smaller RAM disks let the disk-filling cases fill theirs well within a cell's 10 s, even on a
+# busy machine.
+LIMITS = Limits(cell_timeout=10, budget_margin=20, disk_mb=128)
 
 
 def _full_name(case: str) -> str:
@@ -128,6 +133,9 @@ def test_collecting_again_never_overwrites_silently(graded, tmp_path):
         "duplicated",
         "edited",
         "malformed",
+        "deep",
+        "sleepy",
+        "handler",
         "empty",
         "loop",
         "segfault",
@@ -190,6 +198,19 @@ def _started_by_us(pid: str) -> bool:
     return False
 
 
+def test_no_scratch_folder_is_left_behind(graded):
+    import tempfile
+
+    from grader.sandbox import scratch
+
+    mine = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{scratch.PREFIX}*"):
+        with contextlib.suppress(OSError):  # another program's grading, or one just starting
+            if (folder / scratch.OWNER).read_text().split()[0] == str(os.getpid()):
+                mine.append(folder)
+    assert not mine
+
+
 def test_nothing_is_deleted(graded):
     cohort = graded["cohort"]
     for case in graded["cases"]:
@@ -244,15 +265,23 @@ def _hidden_test_lines(cohort) -> set[str]:
 
 def test_feedback_explains_failures_and_hides_hidden_tests(graded):
     cohort = graded["cohort"]
-    pages = feedback(cohort, LAB)
+    waiting = feedback(cohort, LAB)
+    assert graded["ids"]["perfect"] in waiting.waiting  # its written answers wait for a trainer
+    run = feedback(cohort, LAB, allow_ungraded=True)
+    pages = run.pages
     assert len(pages) == len(graded["cases"])
+    assert not run.failed
     hidden = _hidden_test_lines(cohort)
     assert hidden
     for page in pages:
-        text = html_lib.unescape(page.read_text(encoding="utf-8"))
+        raw = page.read_text(encoding="utf-8")
+        text = html_lib.unescape(raw)
         assert "Summary" in text
         assert not [line for line in hidden if line in text], page
         assert "### BEGIN HIDDEN" not in text
+        assert "Content-Security-Policy" in raw
+        assert "<script" not in raw.lower()
+        assert [p.name for p in page.parent.iterdir()] == [f"{LAB}.html"]  # no copy of the data
     wrong = cohort.root / "feedback" / graded["ids"]["wrong"] / LAB / f"{LAB}.html"
     assert "expected a" in html_lib.unescape(wrong.read_text(encoding="utf-8"))
 
@@ -280,7 +309,10 @@ def test_report_has_a_row_per_learner_and_an_item_analysis(graded, tmp_path):
     paths = report(cohort, None, tmp_path)
     names = {p.name for p in paths}
     assert {f"{LAB}-grades.csv", f"{LAB}-items.csv", f"{LAB}-items.png", "all-labs.csv"} <= names
-    with open(tmp_path / f"{LAB}-grades.csv", encoding="utf-8") as handle:
+    assert "all-labs.xlsx" in names
+    # Only the labs handed out: the others were never released or collected.
+    assert not [n for n in names if n.startswith("lab02")]
+    with open(tmp_path / f"{LAB}-grades.csv", encoding="utf-8-sig") as handle:
         rows = {r["id"]: r for r in csv.DictReader(handle)}
     assert len(rows) == len(graded["cases"])
     perfect = rows[graded["ids"]["perfect"]]
@@ -289,7 +321,7 @@ def test_report_has_a_row_per_learner_and_an_item_analysis(graded, tmp_path):
     # An untouched written answer scores 0 without a trainer; a real one waits for one.
     assert rows[graded["ids"]["blank"]]["needs_manual_grading"] == ""
     assert perfect["needs_manual_grading"] == "yes"
-    with open(tmp_path / f"{LAB}-items.csv", encoding="utf-8") as handle:
+    with open(tmp_path / f"{LAB}-items.csv", encoding="utf-8-sig") as handle:
         items = list(csv.DictReader(handle))
     assert [i["test"] for i in items] == list(graded["plan"].test_needs)
     assert all(0 < float(i["share_passing"]) < 1 for i in items)

@@ -1,7 +1,8 @@
 """``grader autograde`` on every lab: the demo students score as plain nbgrader scores them.
 
-Labs whose answers are functions go through the carried-source path (the learner's ``def``s
-re-defined in the clean kernel); attacks on that path are graded as the trainer guide says.
+Labs whose answers are functions are graded by calling the learner's functions in their own
+kernel, with arguments and results carried as data; attacks through a function answer, which
+would reach the hidden tests and reference answers if it ran beside them, earn nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import pytest
 from conftest import gradebook_scores
 
 from grader import cohort as cohort_mod
-from grader import fixtures
-from grader.autograde import autograde
-from grader.labsource import find_labs
+from grader.build import fixtures
+from grader.build.cells import kind_of, names_read
+from grader.build.labsource import find_labs
+from grader.cohort.autograde import autograde
+from grader.cohort.labplan import LabPlan
 from grader.paths import LABS
-from grader.submission import LabPlan, kind_of, names_read
 
 pytestmark = pytest.mark.slow
 LAB_IDS = [p.stem for p in find_labs(LABS)]
@@ -110,6 +112,38 @@ def _make(inner):
 
 {name} = _make(_original)
 """
+# Looks up the call stack for the tests' reference functions (named ``_ref_...`` or the like)
+# and answers with theirs: beside the tests, this scored 10 of 15 on a blank notebook.
+STACKWALKER = """
+def {name}(*args, **kwargs):
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        for key, value in list(frame.f_globals.items()):
+            if key.startswith("_ref") and callable(value):
+                try:
+                    return value(*args, **kwargs)
+                except Exception:
+                    pass
+        frame = frame.f_back
+    return None
+"""
+# Swallows every later error in the kernel it runs in (beside the tests, this made failed
+# checks count as passed), and prints every notebook it can find (beside the tests, this
+# carried 91 of 92 hidden-test lines into the feedback).
+SWALLOWER = """
+def {name}(*args, **kwargs):
+    import glob
+
+    get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)
+    for path in glob.glob("/**/*.ipynb", recursive=True) + glob.glob("*/*.ipynb"):
+        try:
+            print(open(path).read())
+        except OSError:
+            pass
+    return None
+"""
 
 
 def test_attacks_through_a_function_answer(cohort):
@@ -119,17 +153,16 @@ def test_attacks_through_a_function_answer(cohort):
     lab_id, name, owner = _function_answer(plans)
     plan = plans[lab_id]
     calling = [t for t in plan.test_needs if name in plan.calls(t)]
-    perfect = fixtures.demo_students(
-        cohort.release_notebook(lab_id), cohort.source_notebook(lab_id)
-    )["perfect"]
+    demo = fixtures.demo_students(cohort.release_notebook(lab_id), cohort.source_notebook(lab_id))
+    perfect = demo["perfect"]
     index = next(
         i
         for i, c in enumerate(perfect.cells)
         if c.metadata.get("nbgrader", {}).get("grade_id") == owner
     )
 
-    def attack(code: str):
-        notebook = copy.deepcopy(perfect)
+    def attack(code: str, base=perfect):
+        notebook = copy.deepcopy(base)
         notebook.cells[index].source += "\n\n" + code.format(name=name)
         return notebook
 
@@ -138,27 +171,24 @@ def test_attacks_through_a_function_answer(cohort):
         "fnliar": attack(LIAR),
         "fnpatcher": attack(PATCHER),
         "fnfactory": attack(FACTORY),
+        "fnstack": attack(STACKWALKER, demo["blank"]),
+        "fnswallow": attack(SWALLOWER, demo["blank"]),
     }
     statuses, scores = _grade(cohort, lab_id, students)
     full = scores["fnperfect"]["auto"]
     assert full == scores["fnperfect"]["auto_max"]
 
-    # Its return value claims to equal everything: the checks compare types first.
-    assert statuses["fnliar"]["status"] == "graded", statuses["fnliar"]
+    # Its return value claims to equal everything: it is not plain data, so it earns nothing.
     assert all(scores["fnliar"]["cells"][t] == 0 for t in calling)
-
-    # It switches the checks off when called: caught after the test, which scores 0.
-    patcher = statuses["fnpatcher"]
-    assert patcher["status"] == "flagged"
-    assert any("changed while the learner's code ran" in r for r in patcher["reasons"]), patcher
+    # It switches the checks off where it runs: in the learner's own kernel, not the tests'.
     assert all(scores["fnpatcher"]["cells"][t] == 0 for t in calling)
-
-    # Built by a factory, it cannot be re-defined from source: the learner's kernel grades it.
-    factory = statuses["fnfactory"]
-    assert factory["status"] == "flagged"
-    assert any("learner's own kernel" in r for r in factory["reasons"]), factory
+    # Built by a factory, it is still the learner's function, called where it lives.
+    assert statuses["fnfactory"]["status"] == "graded", statuses["fnfactory"]
     assert scores["fnfactory"]["auto"] == full
-    # The whole test ran in the learner's kernel; nothing it printed may quote a hidden line.
-    graded = nbformat.read(cohort.autograded_dir("fnfactory", lab_id) / f"{lab_id}.ipynb", 4)
+    # No reference function, no test and no exception machinery of the tests' kernel is
+    # within reach of the learner's function: from a blank notebook, these earn nothing.
+    for attacker in ("fnstack", "fnswallow"):
+        assert scores[attacker]["auto"] == 0, (attacker, scores[attacker], statuses[attacker])
+    graded = nbformat.read(cohort.autograded_dir("fnswallow", lab_id) / f"{lab_id}.ipynb", 4)
     outputs = json.dumps([cell.get("outputs", []) for cell in graded.cells], ensure_ascii=False)
     assert not [line for line in plan.hidden_lines if json.dumps(line)[1:-1] in outputs]

@@ -8,18 +8,20 @@ everywhere.
 from __future__ import annotations
 
 import csv
+import os
 
 import pytest
 from click.testing import CliRunner
 from cohort_cases import build_cases
 from pg_server import missing_reason, running, url
 
-from grader import gradebook_db
 from grader.cli import main
+from grader.cohort import gradebook_db
 from grader.errors import GraderError
 
 LAB = "lab01-meet-the-data"
 CASES = ("perfect", "partial", "wrong", "liar", "malformed")
+HANDED_IN = 1_772_445_600  # 2026-03-02 10:00 UTC
 
 
 def _cli(*args: str) -> str:
@@ -50,10 +52,12 @@ def _grade_small_cohort(built, root, db_url: str | None) -> dict:
     for case in cases:
         (handed_in / case.name).mkdir(parents=True)
         (handed_in / case.name / f"{LAB}.ipynb").write_bytes(case.content)
+        # The file's time is when it was handed in (the report shows it): the same in both runs.
+        os.utime(handed_in / case.name / f"{LAB}.ipynb", (HANDED_IN, HANDED_IN))
     _cli("collect", LAB, str(handed_in), "--course", str(course))
     _cli("autograde", LAB, "--timeout", "10", "--workers", "2", "--course", str(course))
     _cli("report", LAB, "--out", str(root / "reports"), "--course", str(course))
-    with open(root / "reports" / f"{LAB}-grades.csv", encoding="utf-8") as handle:
+    with open(root / "reports" / f"{LAB}-grades.csv", encoding="utf-8-sig") as handle:  # BOM
         return {row["id"]: row for row in csv.DictReader(handle)}
 
 

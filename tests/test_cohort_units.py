@@ -6,18 +6,20 @@ import datetime as dt
 import subprocess
 import sys
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from grader import answer_io, cohort, collect, roster
+from grader import cohort
 from grader.cli import main
-from grader.cohort_release import release
+from grader.cohort import collect, roster
+from grader.cohort.labplan import LabPlan
+from grader.cohort.release import release
+from grader.cohort.selfcheck import check
 from grader.errors import GraderError
-from grader.selfcheck import check
-from grader.submission import LabPlan
+from grader.shipped import answer_io, lab_checks
 
 COMMANDS = [
     ["init"],
@@ -30,6 +32,9 @@ COMMANDS = [
     ["feedback"],
     ["report"],
     ["check"],
+    ["add"],
+    ["due"],
+    ["extend"],
 ]
 
 
@@ -201,9 +206,12 @@ def test_answers_travel_as_plain_data_only(tmp_path):
     assert values["roles"] == {"a": "b", 1: [1, (2, 3)]}
     pd.testing.assert_frame_equal(values["frame"], namespace["frame"])
     pd.testing.assert_series_equal(values["series"], namespace["series"])
-    for name in ("liar", "func", "subclassed"):
+    for name in ("liar", "subclassed"):
         assert isinstance(values[name], answer_io.Unusable)
         assert values[name] != values[name]
+    # A function stays where it was defined; the grading side gets a stand-in that calls it.
+    assert type(values["func"]) is answer_io.LearnerFunction
+    assert values["func"].name == "func"
     fresh = {"undefined": 1}
     answer_io.apply(fresh, "t1", ["n", "undefined"], str(tmp_path))
     assert fresh == {"n": 3}
@@ -223,11 +231,22 @@ def test_every_command_is_in_the_trainer_guide():
                 assert option.opts[0] in guide, f"document {name} {option.opts[0]}"
 
 
+def test_the_readmes_trainer_workflow_grades_written_answers_before_feedback():
+    from grader.paths import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    workflow = readme.split("## For a trainer")[1].split("```")[1]
+    steps = ["grader autograde", "Formgrader", "grader feedback", "grader report"]
+    where = [workflow.find(step) for step in steps]
+    assert -1 not in where, dict(zip(steps, where, strict=True))
+    assert where == sorted(where), dict(zip(steps, where, strict=True))
+
+
 @pytest.mark.slow
 def test_a_learner_can_check_their_notebook(course, tmp_path):
     import nbformat
 
-    from grader import fixtures
+    from grader.build import fixtures
 
     lab = "lab01-meet-the-data"
     with zipfile.ZipFile(release(course, lab, tmp_path / "lab.zip")) as archive:
@@ -253,47 +272,72 @@ def test_a_learner_can_check_their_notebook(course, tmp_path):
     assert "hidden" in text
 
 
-def test_function_answers_travel_as_source_and_are_guarded(tmp_path, monkeypatch):
-    monkeypatch.setattr(answer_io, "_snapshot", None)
-    from grader.submission import carried_parts
+def _relay_in_process(learner_dir: Path):
+    """Carry a call as the sandboxes' runners do, without kernels: the request folder to the
+    learner's side, ``call_function`` there, the reply folder back."""
+    import shutil
 
-    learner = (
-        "import math\n"
+    def ask(prompt: str) -> str:
+        folder = Path(prompt.removeprefix("grader-call "))
+        shutil.rmtree(learner_dir, ignore_errors=True)
+        shutil.copytree(folder / "request", learner_dir / "request")
+        answer_io.call_function(str(learner_dir))
+        shutil.copytree(learner_dir / "reply", folder / "reply")
+        return "ok"
+
+    return ask
+
+
+def test_function_answers_run_where_they_were_defined(tmp_path, monkeypatch):
+    learner: dict = {}
+    exec(  # noqa: S102 - the "learner's notebook" of this test
+        "import pandas as pd\n"
         "SCALE = 2\n"
-        "@staticmethod\n"
-        "def helper(x):\n    return x * SCALE\n"
-        "def crack(x):\n    return helper(x) + math.floor(0.5)\n"
-        "square = lambda x: x * x\n"
-        "def later(x):\n    return x\n"
-        "later = square\n"
-        "print(crack(1))\n"
+        "def squares(n):\n    return [i * i * SCALE // 2 for i in range(1, n + 1)]\n"
+        "def sum_of_squares(n):\n    return sum(squares(n))\n"
+        "def suppress(table, threshold=3):\n    return table.where(table > threshold)\n"
+        "def careless(table):\n    table['extra'] = 1\n    return len(table)\n"
+        "def picky(x):\n    raise ValueError(f'no {x}')\n"
+        "class Odd(Exception):\n    pass\n"
+        "def odd():\n    raise Odd('mine')\n",
+        learner,
     )
-    pieces, defined = carried_parts(learner)
-    assert defined == {"helper", "crack", "square"}  # `later` was set again by other code
-    code = "\n\n".join(pieces)
-    assert "@staticmethod" in code
-    assert "print(" not in code
-    assert "SCALE = 2" not in code  # a value travels as data, not as code
+    names = ["squares", "sum_of_squares", "suppress", "careless", "picky", "odd", "SCALE"]
+    answer_io.export(learner, names, "t1", str(tmp_path / "out"))
+    monkeypatch.setattr(answer_io, "_ASK", _relay_in_process(tmp_path / "learner"))
+    tests: dict = {}
+    answer_io.apply(tests, "t1", names, str(tmp_path / "out"))
+    assert tests["SCALE"] == 2
+    assert type(tests["squares"]) is answer_io.LearnerFunction
 
-    answer_io.export({"SCALE": 3}, ["SCALE"], "t1", str(tmp_path))
-    namespace = {"check_len": len}
-    answer_io.define(
-        namespace, "def crack(x):\n    return x * SCALE", ["crack"], ["SCALE"], "t1", str(tmp_path)
-    )
-    assert namespace["crack"](2) == 6
-    assert "SCALE" not in namespace  # the learner's values stay in the function's own globals
-    with pytest.raises(answer_io.NotCarried, match="crack"):
-        answer_io.define({}, "x = 1", ["crack"], [], "t1", str(tmp_path))
-    with pytest.raises(answer_io.NotCarried, match="other code than a def"):
-        answer_io.define({}, "", ["crack"], [], "t1", str(tmp_path), refused=["crack"])
-
-    # Once a learner's function has been defined, changing what the tests rely on is caught,
-    # and undone.
-    import builtins
-
-    real_sorted = builtins.sorted
-    monkeypatch.setattr(builtins, "sorted", lambda *a, **k: [])
-    with pytest.raises(answer_io.Tampered, match="sorted"):
-        answer_io.guard(namespace)
-    assert builtins.sorted is real_sorted
-    answer_io.guard(namespace)  # nothing changed since
+    # Arguments and results travel as data, positional and keyword.
+    assert tests["sum_of_squares"](3) == 14
+    table = pd.DataFrame({"a": [1, 5], "b": [7, 2]}, index=["x", "y"])
+    result = tests["suppress"](table, threshold=4)
+    pd.testing.assert_frame_equal(result, table.where(table > 4))
+    pd.testing.assert_frame_equal(table, pd.DataFrame({"a": [1, 5], "b": [7, 2]}, index=["x", "y"]))
+    # A function that changes its argument changes its own copy: the test's data stays whole
+    # (or a learner could rewrite the inputs a test computes its expected values from), and
+    # the stand-in says which arguments the call changed.
+    assert tests["careless"](table) == 2
+    assert list(table.columns) == ["a", "b"]
+    assert tests["careless"].changed_arguments == [0]
+    assert tests["suppress"](table, threshold=4) is not None
+    assert tests["suppress"].changed_arguments == []
+    with pytest.raises(lab_checks.CheckFailed, match="changed the data"):
+        lab_checks.check_unchanged(tests["careless"], table, what="careless(table)")
+    # Python's own exceptions come back as themselves, the learner's own as LearnerError; only
+    # their names travel (a message could carry the test's inputs out).
+    with pytest.raises(ValueError, match="your function raised ValueError") as raised:
+        tests["picky"](3)
+    assert "no 3" not in str(raised.value)
+    with pytest.raises(answer_io.LearnerError, match="raised Odd"):
+        tests["odd"]()
+    # A test that deletes a name sees the learner's function fail as it would beside it.
+    del tests["squares"]
+    with pytest.raises(NameError, match="raised NameError"):
+        tests["sum_of_squares"](2)
+    assert "squares" in learner  # and the learner's namespace is whole again afterwards
+    # What cannot travel as data is refused with a plain message, before anything is sent.
+    with pytest.raises(TypeError, match="only plain values"):
+        tests["sum_of_squares"](object())

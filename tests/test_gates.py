@@ -82,8 +82,8 @@ def test_gates_name_the_lab_and_the_problem(tmp_path, tests, message):
 def test_a_secret_line_in_the_release_is_caught(tmp_path):
     import nbformat
 
-    from grader import gates
-    from grader.labsource import read_lab
+    from grader.build import gates
+    from grader.build.labsource import read_lab
 
     result = _build(tmp_path, GOOD_TESTS)
     lab = read_lab(tmp_path / "labs" / "lab99-test" / "lab99-test.md")
@@ -94,3 +94,37 @@ def test_a_secret_line_in_the_release_is_caught(tmp_path):
     nbformat.write(leaked, release)
     with pytest.raises(GraderError, match="leaks answers"):
         gates.check_no_leaks(lab, source, release.parent)
+
+
+def test_hidden_tests_may_not_compute_from_names_the_learner_can_change():
+    import nbformat
+
+    from grader.build import gates
+
+    def cell(source, **nbgrader):
+        made = nbformat.v4.new_code_cell(source)
+        if nbgrader:
+            made.metadata["nbgrader"] = nbgrader
+        return made
+
+    def notebook(hidden: str):
+        return nbformat.v4.new_notebook(
+            cells=[
+                cell("census = load()"),
+                cell("census['x'] = 1\ntotal = len(census)", solution=True, grade_id="q1"),
+                cell(
+                    f"### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS",
+                    grade=True,
+                    grade_id="q1_tests",
+                    points=1,
+                ),
+            ]
+        )
+
+    # An expected value computed from the learner's `census` (which they could empty): caught.
+    assert gates.changeable_names(notebook("check_equal(total, len(census), 'total')")) == {
+        "q1_tests": ["census"]
+    }
+    # Checking the learner's `census` itself, or computing from a fresh copy: fine.
+    assert not gates.changeable_names(notebook("check_equal(census['x'].sum(), len(_c), 'x')"))
+    assert not gates.changeable_names(notebook("_c = load()\ncheck_equal(total, len(_c), 't')"))

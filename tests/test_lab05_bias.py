@@ -13,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 import synthetic_data
-from grader import course, mistakes
+from grader.build import course, mistakes
 
 pytestmark = pytest.mark.slow
 LAB_ID = "lab05-bias-checks"

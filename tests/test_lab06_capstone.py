@@ -15,7 +15,7 @@ import pytest
 
 import synthetic_data
 from agreements import check_file, check_release, load_agreement, load_release
-from grader.labsource import read_lab
+from grader.build.labsource import read_lab
 from grader.paths import ROOT
 
 LAB = ROOT / "labs" / "lab06-capstone" / "lab06-capstone.md"
@@ -117,7 +117,7 @@ def _cases(agreement):
     base = {
         "fields": list(rules["allowed_fields"]),
         "aggregation_level": "district",
-        "min_count": rules["min_cell_size"],
+        "min_count": rules["suppression_threshold"] + 1,
         "publication_date": str(term["end_date"]),
     }
     start, end = (dt.date.fromisoformat(str(term[k])) for k in ("start_date", "end_date"))
@@ -125,7 +125,8 @@ def _cases(agreement):
     yield {**base, "publication_date": str(start)}
     yield {**base, "publication_date": str(start - dt.timedelta(days=1))}
     yield {**base, "publication_date": str(end + dt.timedelta(days=1))}
-    yield {**base, "min_count": rules["min_cell_size"] - 1}
+    yield {**base, "min_count": rules["suppression_threshold"]}
+    yield {**base, "min_count": rules["suppression_threshold"] - 1}
     yield {**base, "aggregation_level": "tower"}
     yield {**base, "fields": [*base["fields"], "caller"]}
     yield {

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.lab_checks import CheckFailed, check_columns, check_equal, check_true, check_type
+from grader.shipped.lab_checks import (
+    CheckFailed,
+    check_columns,
+    check_equal,
+    check_true,
+    check_type,
+)
 
 
 class EqualsEverything:
@@ -21,7 +27,7 @@ class EqualsEverything:
     [3, 2.5, "quasi-identifier", True, {"a": 1}, pd.Series([1, 2], index=["x", "y"])],
 )
 def test_an_object_that_equals_everything_fails(expected):
-    with pytest.raises(CheckFailed, match="expected a"):
+    with pytest.raises(CheckFailed, match="but got an EqualsEverything"):
         check_equal(EqualsEverything(), expected, "answer")
 
 
@@ -62,5 +68,41 @@ def test_frames_dicts_and_conditions():
     with pytest.raises(CheckFailed, match="positive"):
         check_true(np.bool_(False), "n", "it should be positive.")
     check_true(np.bool_(True), "n", "never shown")
-    with pytest.raises(CheckFailed, match="expected a int or float"):
+    plain = r"expected a whole number \(int\) or a number \(float\), but got a text \(str\)"
+    with pytest.raises(CheckFailed, match=plain):
         check_type("3", (int, float), "n")
+
+
+def test_check_unchanged_sees_a_function_that_changes_its_input():
+    import pandas as pd
+
+    from grader.shipped.lab_checks import check_unchanged
+
+    table = pd.DataFrame({"a": [1, 20]})
+
+    def careful(t):
+        return t.where(t > 5)
+
+    def careless(t):
+        t.loc[0, "a"] = None
+        return t
+
+    assert check_unchanged(careful, table, what="careful(table)").isna().sum().sum() == 1
+    with pytest.raises(CheckFailed, match="changed the data it was given"):
+        check_unchanged(careless, table, what="careless(table)")
+    with pytest.raises(CheckFailed, match="expected a list, but got an EqualsEverything"):
+        check_type(EqualsEverything(), list, "n")
+
+
+def test_a_read_only_cell_stops_with_a_plain_message_before_using_a_wrong_answer():
+    from grader.shipped.lab_checks import needs
+
+    counts = pd.Series([1, 2], index=["2024-09-16", "2024-09-17"])
+    needs(counts, pd.Series, "events_per_day", "question 4", lambda: len(counts) <= 60)
+    with pytest.raises(CheckFailed, match="uses your answer to question 4") as info:
+        needs([1, 2], pd.Series, "events_per_day", "question 4", lambda: len(counts) <= 60)
+    assert "expected a Series, but got a list" in str(info.value)
+    with pytest.raises(CheckFailed, match="too many days"):
+        needs(counts, pd.Series, "events_per_day", "question 4", lambda: False, "too many days")
+    with pytest.raises(CheckFailed, match="cannot use it"):  # a condition that fails itself
+        needs(counts, pd.Series, "events_per_day", "question 4", lambda: counts.no_such_thing)

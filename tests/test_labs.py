@@ -12,8 +12,8 @@ import zipfile
 import nbformat
 import pytest
 
-from grader import course, fixtures, gates
-from grader.labsource import DELIMITERS, find_labs, read_lab
+from grader.build import course, fixtures, gates
+from grader.build.labsource import DELIMITERS, find_labs, read_lab
 from grader.paths import LABS
 
 pytestmark = pytest.mark.slow

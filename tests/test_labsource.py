@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from grader.build.labsource import find_labs, read_lab
 from grader.errors import GraderError
-from grader.labsource import find_labs, read_lab
 from grader.paths import LABS
 
 HEADER = """---

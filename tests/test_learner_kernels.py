@@ -40,7 +40,11 @@ def test_each_submission_gets_a_kernel_of_its_own_and_no_more_are_started(tmp_pa
         # The next learner's kernel never saw the first one's names, nor its process.
         out = _run(second, "print('secret' in globals())")
         assert _text(out.cells[0]).strip() == "False"
-        assert first.process.poll() is not None  # its kernel and sandbox are gone
+        # Each stays up after its notebook, for calls to the learner's functions, until it is
+        # stopped; then its kernel and sandbox are gone.
+        assert first.process.poll() is None
+        first.stop()
+        assert first.process.poll() is not None
     finally:
         pool.close()
 

@@ -6,8 +6,8 @@ import subprocess
 
 import yaml
 
-from grader import data_appendix
-from grader.labsource import find_labs
+from grader.book import data_appendix
+from grader.build.labsource import find_labs
 from grader.paths import BOOK, LABS, ROOT
 
 

@@ -12,8 +12,9 @@ import time
 import nbformat
 import pytest
 
-from grader import process_limit, sandbox
-from grader.sandbox import Limits
+from grader import sandbox
+from grader.sandbox import Limits, replies
+from grader.sandbox import pids as process_limit
 
 needs_cgroup = pytest.mark.skipif(
     process_limit.mechanism() != "cgroup", reason="no writable pids control group here"
@@ -27,7 +28,66 @@ def _run(tmp_path, *sources: str, limits: Limits | None = None) -> sandbox.Run:
     fresh = sandbox.Fresh(tmp_path / "work", lab, limits or Limits(cell_timeout=20), [])
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     nbformat.write(notebook, fresh.workdir / sandbox.JOB / "n.ipynb")
-    return fresh.run("n.ipynb", len(sources))
+    try:
+        return fresh.run("n.ipynb", len(sources))
+    finally:
+        fresh.stop()
+
+
+def _printed(run: sandbox.Run) -> list[str]:
+    cells = nbformat.read(run.notebook, as_version=4).cells
+    return ["".join(o.get("text", "") for o in c.outputs).strip() for c in cells]
+
+
+@pytest.mark.parametrize("groups", ["control groups where they work", "the memory watch alone"])
+def test_the_sandbox_as_a_whole_has_a_memory_limit(tmp_path, monkeypatch, groups):
+    # Four processes of 700 MB each stay under the per-process limit of 2 GB (of address
+    # space), but not under the sandbox's 2 GB of memory in all. Where a machine makes memory
+    # groups but does not enforce them, the watch alone must stop them.
+    if groups == "the memory watch alone":
+        monkeypatch.setattr(process_limit, "_root", lambda: None)
+    hog = (
+        "import multiprocessing as mp, time\n"
+        "def hold():\n"
+        "    block = bytearray(700 * 1024 * 1024)\n"
+        "    block[::4096] = b'x' * len(block[::4096])\n"
+        "    time.sleep(5)\n"
+        "children = [mp.get_context('fork').Process(target=hold) for _ in range(4)]\n"
+        "[c.start() for c in children]\n"
+        "[c.join() for c in children]\n"
+        "print(sorted(c.exitcode for c in children))"
+    )
+    run = _run(tmp_path, hog, limits=Limits(cell_timeout=60, memory_mb=2048))
+    assert any("ran out of memory" in note for note in run.notes), (run.status, run.notes)
+
+
+def test_learner_code_has_no_privileges_and_cannot_reach_the_runners_pipes(tmp_path):
+    if not sandbox.available():
+        pytest.skip("no bubblewrap here")
+    run = _run(
+        tmp_path,
+        # Kernel settings (as the machine's root, the sandbox could change them).
+        "try:\n"
+        "    open('/proc/sys/kernel/randomize_va_space', 'w').write('2')\n"
+        "    print('changed a kernel setting')\n"
+        "except OSError:\n"
+        "    print('kernel settings: refused')",
+        # The runner's pipe to the grader: a forged message would pass for the runner's.
+        "import os\n"
+        "runner = os.getppid()\n"
+        "try:\n"
+        "    os.listdir(f'/proc/{runner}/fd')\n"
+        "    open(f'/proc/{runner}/fd/1', 'wb').write(b'done 0\\n')\n"
+        "    print('wrote to the runner pipe')\n"
+        "except OSError:\n"
+        "    print('runner pipes: refused')",
+        "import os\nprint('root' if os.geteuid() == 0 and os.getuid() == 0 else 'not root')",
+    )
+    assert run.status == "ok", run.reason
+    printed = _printed(run)
+    assert printed == ["kernel settings: refused", "runner pipes: refused", printed[2]]
+    if os.geteuid() == 0:
+        assert printed[2] == "not root"  # run as root, the grader drops to nobody
 
 
 @needs_cgroup
@@ -130,10 +190,10 @@ def test_only_expected_regular_files_come_back(tmp_path):
     )
     work = tmp_path / "work"
     work.mkdir()
-    sandbox._unpack(payload, work)
+    replies._unpack(payload, work)
     found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert found == ["work/out/t1/manifest.json", "work/result.json"]
-    sandbox._unpack(b"not a tar archive", work)  # damaged: ignored, no exception
+    replies._unpack(b"not a tar archive", work)  # damaged: ignored, no exception
 
 
 def _reply_of(output: str, cap: int) -> bytes:
@@ -141,12 +201,40 @@ def _reply_of(output: str, cap: int) -> bytes:
         [sys.executable, "-c", f"import sys; sys.stdout.write({output!r})"],
         stdout=subprocess.PIPE,
     )
-    pipe = sandbox._Pipe(process.stdout, cap, reply=True)
-    assert pipe.ready.wait(30)
+    messages = replies.Messages(process.stdout, cap)
+    got = []
+    while not got or got[-1][0] not in ("eof", "toolarge"):
+        got.append(messages.get(30))
+        assert got[-1] is not None, "the reader neither read a message nor ended"
     process.wait()
-    return pipe.data
+    return got
 
 
 def test_a_reply_larger_than_the_cap_is_not_read():
-    assert _reply_of("done 5000\n" + "x" * 5000, cap=1000) == b""
-    assert _reply_of("done 3\nabcdef", cap=1000) == b"abc"
+    assert _reply_of("done 5000\n" + "x" * 5000, cap=1000) == [("toolarge", b"")]
+    assert _reply_of("call 3\nabcdone 0\n", cap=1000)[:2] == [("call", b"abc"), ("done", b"")]
+    assert _reply_of("done 3\nab", cap=1000)[0] == ("eof", b"")  # cut short: not a reply
+    assert _reply_of("garbage\n", cap=1000)[0] == ("eof", b"")
+
+
+def test_scratch_folders_of_killed_runs_are_removed(tmp_path):
+    from grader.sandbox import scratch
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{scratch.PREFIX}stale"
+    stale.mkdir()
+    (stale / scratch.OWNER).write_text(f"{dead.pid} 1")
+    (stale / "kernel-0").mkdir()
+    broken = tmp_path / f"{scratch.PREFIX}broken"  # no owner file: a run killed while starting
+    broken.mkdir()
+    os.utime(broken, (1, 1))
+    starting = tmp_path / f"{scratch.PREFIX}starting"  # no owner file yet: a run starting now
+    starting.mkdir()
+    with scratch.scratch_folder(tmp_path) as live:
+        assert not stale.exists()
+        assert not broken.exists()
+        assert live.exists()
+        assert starting.exists()
+        assert scratch.sweep(tmp_path) == []  # a live run's folder is never taken
+    assert not live.exists()

@@ -111,6 +111,27 @@ def test_plot_country_draws_districts_and_towers(country):
     fig.savefig(io.BytesIO(), format="png")  # it renders
 
 
+@pytest.mark.parametrize("country", sorted(sd.COUNTRIES))
+def test_map_labels_overlap_neither_each_other_nor_towers(country):
+    """As the book's data appendix draws it: a 6 x 6 inch figure, equal degrees."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(6, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    sd.plot_country(country, ax=ax)
+    ax.set_aspect("equal")  # what the appendix does after drawing: labels must stay valid
+    fig.draw_without_rendering()
+    boxes = [t.get_bbox_patch().get_window_extent() for t in ax.texts]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :]), ax.texts[i].get_text()
+    towers = sd.load("mno_towers", country=country)[["lon", "lat"]].to_numpy()
+    for x, y in ax.transData.transform(towers):
+        assert not any(box.contains(x, y) for box in boxes)
+    tower_layer = max(c.get_zorder() for c in ax.collections)
+    assert all(t.get_zorder() > tower_layer for t in ax.texts)  # drawn above the towers
+
+
 def test_plot_country_new_figure_and_bad_country():
     import matplotlib.pyplot as plt
 

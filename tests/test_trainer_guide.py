@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from grader.labsource import find_labs, read_lab
+from grader.build.labsource import find_labs, read_lab
 from grader.paths import BOOK, LABS
 
 LABS_FOUND = [read_lab(path) for path in find_labs(LABS)]

@@ -1,0 +1,13 @@
+"""The Jupyter Book and its PDF.
+
+- ``html``: stages ``book/`` with generated pages (each lab's student version, the data
+  appendix) and builds it strictly with Sphinx.
+- ``pdf``: prints the whole book to one PDF with headless Chromium; ``pdf_outline`` gives its
+  bookmarks the text of the book's own headings.
+- ``data_appendix``: the data-card pages and maps, generated from ``synthetic_data``.
+- ``sphinx_offline``: a Sphinx extension that keeps the built book free of network requests;
+  ``sphinx_a11y`` one that fixes what axe-core finds in the theme's HTML.
+
+May import: ``grader.errors``, ``grader.paths`` and ``grader.build`` (to read labs). Never
+imports the cohort or sandbox code.
+"""

@@ -1,0 +1,15 @@
+"""Compiling labs into an nbgrader course, checking them and packing them.
+
+- ``labsource``: reads a lab's MyST source (roles, grade ids, delimiters) into a notebook.
+- ``course``: the nbgrader course folder and the student and solution versions.
+- ``gates``: the solution passes, the student version scores 0, nothing leaks.
+- ``mistakes``: plausible wrong answers that must lose points.
+- ``fixtures``: blank and perfect demo students.
+- ``bundle``: the deterministic zip a learner gets.
+- ``learner_env``: the learner's requirements (the course's pins of a few packages) and the
+  install steps the zips and the book give.
+- ``environment``: this Python for nbgrader and Jupyter kernels.
+
+May import: ``grader.errors``, ``grader.paths`` and ``grader.shipped``. Never imports the
+cohort, sandbox or book code.
+"""

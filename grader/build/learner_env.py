@@ -1,0 +1,151 @@
+"""What a learner installs to do the labs: a few pinned packages, and how to install them.
+
+The course's ``requirements.txt`` holds every version (one source): the learner's file takes
+the pins of the few packages the labs use, nothing for building the book, grading or testing.
+Every zip carries it as ``requirements-learner.txt`` with the same install steps as the lab
+pages and the start page of the book (both rendered from :func:`setup_steps`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import GraderError
+from ..paths import ROOT
+
+FILE_NAME = "requirements-learner.txt"
+# What the labs import (pandas, numpy, matplotlib, geopandas, yaml, jsonschema), geopandas'
+# own engines (its map files are read by pyogrio, its coordinates need pyproj and shapely),
+# and Jupyter: jupyterlab brings ipykernel, nbformat and nbclient, which check_my_lab.py uses.
+PACKAGES = (
+    "jupyterlab",
+    "ipykernel",
+    "nbformat",
+    "nbclient",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "pyyaml",
+    "jsonschema",
+)
+# Import names that differ from their package's name (IPython comes with ipykernel).
+IMPORT_NAMES = {"yaml": "pyyaml", "IPython": "ipykernel"}
+PYTHON_VERSIONS = "3.11, 3.12 or 3.13"
+# Measured with Python 3.11 in a fresh virtual environment (`python benchmarks/learner_env.py`
+# measures them again): pip downloads 141 MB of wheels on Linux x86_64 (119 MB on Windows,
+# 111 MB on macOS arm64); installed with --no-compile the environment takes 522 MB, 535 MB once
+# the labs have run (Python compiles only the modules they import). The obvious unpinned
+# set (jupyterlab, pandas, geopandas, matplotlib) takes 644 MB, and the course's whole
+# environment (book builder, grader, tests) 1.2 GB.
+DOWNLOAD_MB = 140
+INSTALLED_MB = 530
+ENV_NAME = "unlocking-data"
+
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;#]+)")
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def course_pins(requirements: Path = ROOT / "requirements.txt") -> dict[str, str]:
+    """Package name (normalised) → version, for every exact pin in the course's file."""
+    if not requirements.is_file():
+        raise GraderError(
+            f"{requirements} is missing, so the learner's requirements cannot be written",
+            "run the build from the course's repository",
+        )
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if match:
+            pins[_normal(match.group(1))] = match.group(3)
+    return pins
+
+
+def requirements_text(requirements: Path = ROOT / "requirements.txt") -> str:
+    """The learner's requirements file: the course's pins of :data:`PACKAGES` only."""
+    pins = course_pins(requirements)
+    missing = [p for p in PACKAGES if _normal(p) not in pins]
+    if missing:
+        raise GraderError(
+            f"requirements.txt does not pin {', '.join(missing)}, which learners need",
+            "add an exact pin (name==version) for each to requirements.txt",
+        )
+    lines = [
+        "# The Python packages the labs need, with the versions the course is tested with.",
+        f"# Install them once into a new environment (see README.txt): about {DOWNLOAD_MB} MB",
+        f"# to download, {INSTALLED_MB} MB on disk. Python {PYTHON_VERSIONS}.",
+        "# Ready-built packages only: nothing needs a compiler.",
+        "--only-binary :all:",
+        *(f"{name}=={pins[_normal(name)]}" for name in PACKAGES),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _steps() -> list[tuple[str, list[str]]]:
+    venv = "python3 -m venv ~/{env}\nsource ~/{env}/bin/activate"
+    # --no-compile: Python compiles only the modules the labs import, when they first run,
+    # which saves about 110 MB of disk and minutes of installing on a slow laptop.
+    install = f"pip install --no-compile -r {FILE_NAME}"
+    return [
+        (
+            "Windows (Command Prompt)",
+            [
+                "py -m venv %USERPROFILE%\\{env}",
+                "%USERPROFILE%\\{env}\\Scripts\\activate",
+                install,
+            ],
+        ),
+        ("macOS or Linux (Terminal)", [*venv.split("\n"), install]),
+        (
+            "Anaconda, Miniconda or Miniforge (conda; with mamba, type mamba for conda)",
+            ["conda create -n {env} python=3.12 pip", "conda activate {env}", install],
+        ),
+    ]
+
+
+INTRO = (
+    "One setup serves every lab. You need Python {python} (from python.org, or your "
+    "organisation's Anaconda). Open a terminal in the folder you unzipped (on Windows, type "
+    "cmd in the folder's address bar and press Enter) and run the lines for your computer. "
+    "They make a private folder of packages for the course (a virtual environment), so "
+    "nothing else on your computer changes. The download is about {download} MB, once; "
+    "the packages then take about {installed} MB on disk."
+)
+AFTER = (
+    "Each time you work, activate the environment (the second line) and type `jupyter lab`. "
+    "On Windows, if `py` is not found, type `python` instead; if PowerShell refuses to run the "
+    "activate line, use Command Prompt. On Debian or Ubuntu, first "
+    "`sudo apt-get install python3-venv`."
+)
+CHECK = (
+    "To check your whole lab at any time, save the notebook, then in the lab's folder, with "
+    "the environment active, type `python check_my_lab.py`. It runs your notebook from the top "
+    "and lists which checks pass, with hints."
+)
+
+
+def _format(text: str) -> str:
+    return text.format(
+        python=PYTHON_VERSIONS, download=DOWNLOAD_MB, installed=INSTALLED_MB, env=ENV_NAME
+    )
+
+
+def setup_steps(markdown: bool) -> str:
+    """The install steps, as MyST markdown (the book) or plain text (a zip's README)."""
+    parts = [_format(INTRO)]
+    for title, lines in _steps():
+        body = "\n".join(_format(line) for line in lines)
+        if markdown:
+            parts.append(f"**{title}:**\n\n```text\n{body}\n```")
+        else:
+            parts.append(f"{title}:\n" + "\n".join(f"    {ln}" for ln in body.splitlines()))
+    parts += [_format(AFTER), _format(CHECK)]
+    text = "\n\n".join(parts)
+    return text if markdown else text.replace("`", "")
