@@ -13,6 +13,7 @@ from pathlib import Path
 import axe_playwright_python
 import pypdf
 import pytest
+from conftest import main_build
 from playwright.sync_api import sync_playwright
 
 from grader import pipeline
@@ -66,7 +67,11 @@ A4_POINTS = (595.3, 841.9)
 
 @pytest.fixture(scope="session")
 def html(built) -> Path:
-    """The book built from this checkout, with its PDF, in the session's build folder."""
+    """The book built from this checkout, with its PDF: the main job's when it is current (the
+    book is not built twice), else built here into the session's build folder."""
+    record = main_build()
+    if record is not None and record["book"] and record["pdf"]:
+        return DEFAULT_BUILD / "html"
     paths = built.paths
     # Lessons already executed by the main build for the same seed and generator code need
     # not run again: the cache is keyed by both (and by each notebook's code).

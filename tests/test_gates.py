@@ -128,3 +128,33 @@ def test_hidden_tests_may_not_compute_from_names_the_learner_can_change():
     # Checking the learner's `census` itself, or computing from a fresh copy: fine.
     assert not gates.changeable_names(notebook("check_equal(census['x'].sum(), len(_c), 'x')"))
     assert not gates.changeable_names(notebook("_c = load()\ncheck_equal(total, len(_c), 't')"))
+
+
+def test_only_a_complete_build_of_this_checkout_can_be_reused(tmp_path):
+    """The tests reuse the main job's build only when its record matches the sources now."""
+    from grader.build import stamp
+
+    result = _build(tmp_path, GOOD_TESTS)  # labs from elsewhere: not this checkout's build
+    assert stamp.current(result.paths, result.seed) is None
+    stamp.write(result.paths, seed=result.seed, labs=result.labs, book=False, pdf=False)
+    assert stamp.current(result.paths, result.seed)["labs"] == ["lab99-test"]
+    assert stamp.current(result.paths, result.seed + 1) is None
+    record = result.paths.root / stamp.NAME
+    record.write_text(record.read_text().replace('"fingerprint": "', '"fingerprint": "0'))
+    assert stamp.current(result.paths, result.seed) is None
+    stamp.clear(result.paths)
+    assert not record.exists()
+
+
+def test_the_fingerprint_follows_every_source_byte(tmp_path):
+    from grader.build import stamp
+
+    (tmp_path / "labs" / "lab99").mkdir(parents=True)
+    source = tmp_path / "labs" / "lab99" / "lab99.md"
+    source.write_text("# A lab\n", encoding="utf-8")
+    before = stamp.fingerprint(tmp_path)
+    (tmp_path / "labs" / "__pycache__").mkdir()
+    (tmp_path / "labs" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert stamp.fingerprint(tmp_path) == before  # caches are not sources
+    source.write_text("# A lab.\n", encoding="utf-8")
+    assert stamp.fingerprint(tmp_path) != before

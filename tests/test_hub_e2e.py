@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from conftest import main_build
 
 from grader import cohort as cohort_mod
 from grader import pipeline
@@ -94,12 +95,11 @@ def _as_user(user: str, *command: str) -> int:
 
 
 def _build_dir(tmp_path_factory) -> Path:
-    """A build of lab 1 alone: copied from the main build when it is there, else made."""
+    """A build of lab 1 alone: copied from the main build when it is current, else made."""
     build = tmp_path_factory.mktemp("hub-build")
-    main_build = DEFAULT_BUILD / "course"
-    if (main_build / "release" / LAB / f"{LAB}.ipynb").exists():
+    if main_build() is not None:
         for part in ("source", "release"):
-            shutil.copytree(main_build / part / LAB, build / "course" / part / LAB)
+            shutil.copytree(DEFAULT_BUILD / "course" / part / LAB, build / "course" / part / LAB)
     else:
         pipeline.build(build_dir=build, only=LAB, with_book=False, echo=lambda _: None)
     return build

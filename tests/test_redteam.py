@@ -221,9 +221,12 @@ n_subscribers = len(subscribers)
 # limit (a few more would exhaust the machine, whose out-of-memory killer then picks a victim).
 MEMORY_HOG = r"""
 import json, subprocess, sys
-_code = "import time; b = b'\\x01' * (1400 * 1024 * 1024); print('ok', flush=True); time.sleep(5)"
+_code = ("import time; b = b'\\x01' * (1400 * 1024 * 1024); print('ok', flush=True); "
+         "time.sleep(3); print('held', flush=True); time.sleep(1)")
 _children = [subprocess.Popen([sys.executable, "-c", _code], stdout=subprocess.PIPE) for _ in range(3)]
-_held = [c.stdout.readline().strip() == b"ok" for c in _children]
+# Held means still alive three seconds (fifteen looks of the memory watch) after allocating:
+# a child the watch kills never says 'held'.
+_held = [c.stdout.read().split() == [b"ok", b"held"] for c in _children]
 for _child in _children:
     _child.wait()
 print("MEMORY " + json.dumps({"held_mb": 1400 * sum(_held)}))

@@ -9,6 +9,8 @@
 - ``learner_env``: the learner's requirements (the course's pins of a few packages) and the
   install steps the zips and the book give.
 - ``environment``: this Python for nbgrader and Jupyter kernels.
+- ``stamp``: the record of a complete build and its sources' fingerprint, so the tests reuse
+  the main job's build of the same checkout rather than repeat it.
 
 May import: ``grader.errors``, ``grader.paths`` and ``grader.shipped``. Never imports the
 cohort, sandbox or book code.
