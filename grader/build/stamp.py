@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from ..paths import ROOT, BuildPaths
+from .bundle import source_date_epoch
 
 # What a build reads: change any of it and an earlier build no longer stands for this checkout.
 SOURCES = (
@@ -53,6 +54,8 @@ def clear(paths: BuildPaths) -> None:
 def write(paths: BuildPaths, *, seed: int, labs: list[str], book: bool, pdf: bool) -> None:
     record = {
         "fingerprint": fingerprint(),
+        # The zips carry the date of the newest commit: a commit since makes other zips.
+        "zip_date": source_date_epoch(),
         "seed": seed,
         "labs": sorted(labs),
         "book": book,
@@ -68,5 +71,7 @@ def current(paths: BuildPaths, seed: int) -> dict | None:
     except (OSError, ValueError):
         return None
     if record.get("seed") != seed or record.get("fingerprint") != fingerprint():
+        return None
+    if record.get("zip_date") != source_date_epoch():
         return None
     return record
