@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import nbformat
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -327,12 +328,13 @@ def test_function_answers_run_where_they_were_defined(tmp_path, monkeypatch):
     with pytest.raises(lab_checks.CheckFailed, match="changed the data"):
         lab_checks.check_unchanged(tests["careless"], table, what="careless(table)")
     # Python's own exceptions come back as themselves, the learner's own as LearnerError; only
-    # their names travel (a message could carry the test's inputs out).
+    # their names travel, for Python's own (a message could carry the test's inputs out).
     with pytest.raises(ValueError, match="your function raised ValueError") as raised:
         tests["picky"](3)
     assert "no 3" not in str(raised.value)
-    with pytest.raises(answer_io.LearnerError, match="raised Odd"):
+    with pytest.raises(answer_io.LearnerError, match="raised an exception of its own") as own:
         tests["odd"]()
+    assert "Odd" not in str(own.value)  # a class's name is the learner's text too
     # A test that deletes a name sees the learner's function fail as it would beside it.
     del tests["squares"]
     with pytest.raises(NameError, match="raised NameError"):
@@ -341,3 +343,28 @@ def test_function_answers_run_where_they_were_defined(tmp_path, monkeypatch):
     # What cannot travel as data is refused with a plain message, before anything is sent.
     with pytest.raises(TypeError, match="only plain values"):
         tests["sum_of_squares"](object())
+
+
+def test_a_lone_surrogate_makes_a_notebook_malformed_not_an_error(tmp_path):
+    from grader.cohort.reading import Malformed, read_submission
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("ANSWER")]
+    path = tmp_path / "lab.ipynb"
+    path.write_text(nbformat.writes(notebook).replace("ANSWER", "\\ud800"), encoding="utf-8")
+    with pytest.raises(Malformed, match="not valid Unicode"):
+        read_submission(path)
+
+
+def test_a_written_answer_is_plain_text_whatever_its_backticks():
+    from grader.cohort.verdicts import safe_markdown
+
+    answer = "A ````` run, then ```\n</code></pre><img src=x onerror=alert(1)>\n" + "long " * 40
+    shown = safe_markdown(answer)
+    fence = shown.splitlines()[0].removesuffix("text")
+    assert fence == "`" * 6  # longer than any run in the answer: nothing inside can close it
+    assert shown.endswith("\n" + fence)
+    inner = shown.splitlines()[1:-1]
+    assert all(fence not in line for line in inner)
+    assert max(len(line) for line in inner) <= 100  # wrapped for reading
+    assert "".join(inner).replace(" ", "") == answer.replace("\n", "").replace(" ", "")

@@ -178,7 +178,12 @@ from IPython.display import HTML, display
 display(HTML('<script>window.REDTEAM_XSS = 1</script><img src=x onerror="window.REDTEAM_XSS = 2">'))
 n_subscribers = len(subscribers)
 """
-XSS_WRITTEN = 'Short answer.\n\n<img src=x onerror="window.REDTEAM_XSS = 3">'
+XSS_WRITTEN = (
+    'Short answer.\n\n<img src=x onerror="window.REDTEAM_XSS = 3">\n\n'
+    # Backticks that a pattern takes for code, and the markdown parser does not.
+    'Answer ```\n</code></pre><img src=x onerror="window.REDTEAM_XSS = 5">\n```\n\n'
+    "[click](javascript:window.REDTEAM_XSS=6) ![x](javascript:window.REDTEAM_XSS=7)\n"
+)
 
 # What the learner's own code can see and touch in its sandbox.
 PROBE = r"""
@@ -447,6 +452,26 @@ def contradictions(agreement):
     raise ValueError("LEAKED-HIDDEN-INPUT " + _json.dumps(changed))
 """
 HIDDEN_INPUT = "ANY OTHER PURPOSE"  # in one of the hidden edge cases of contradictions
+_RAISE = 'raise ValueError("LEAKED-HIDDEN-INPUT " + _json.dumps(changed))'
+# The same input carried by every other part of an error a learner's function controls: the
+# message of an exception named as the grader's own, the name of a class of their own, and an
+# error.json they write into the reply themselves (found in the caller's frame) before returning.
+LEAK_VARIANTS = {
+    "leaker": LEAK_CASES,
+    "leaktimeout": LEAK_CASES.replace("ValueError(", "TimeoutError("),
+    "leakname": LEAK_CASES.replace(
+        _RAISE, 'raise type("LEAKED-HIDDEN-INPUT " + _json.dumps(changed), (Exception,), {})()'
+    ),
+    "leakforged": LEAK_CASES.replace(
+        _RAISE,
+        "import sys as _sys\n"
+        "    _reply = _sys._getframe(1).f_locals['reply']\n"
+        "    with open(_reply + '/error.json', 'w') as _handle:\n"
+        "        _json.dump({'type': 'GraderError',\n"
+        "                    'message': 'LEAKED-HIDDEN-INPUT ' + _json.dumps(changed)}, _handle)\n"
+        "    return set()",
+    ),
+}
 
 DEEP_MANIFEST = """
 import os
@@ -467,7 +492,7 @@ def lab04(cohort):
     blank, perfect = demo["blank"], demo["perfect"]
     students = {
         "mutator": _with(blank, MUTATOR),
-        "leaker": _with(blank, {"q3_contradictions": LEAK_CASES}),
+        **{name: _with(blank, {"q3_contradictions": code}) for name, code in LEAK_VARIANTS.items()},
         "deepmanifest": _with(blank, tail=DEEP_MANIFEST),
         "deepwatch": _with(blank, tail=DEEP_WATCH),
         "flagshown": _with(perfect, tail=SWALLOW),
@@ -480,14 +505,17 @@ def test_functions_that_overwrite_their_arguments_earn_nothing(lab04):
     assert scores["auto"] == 0, (lab04["statuses"]["mutator"], scores["cells"])
 
 
-def test_hidden_test_inputs_never_reach_the_feedback(cohort, lab04):
+@pytest.mark.parametrize("student", list(LEAK_VARIANTS))
+def test_hidden_test_inputs_never_reach_the_feedback(cohort, lab04, student):
+    assert student == "leaker" or LEAK_VARIANTS[student] != LEAK_CASES  # the variant was made
     release = cohort.release_notebook(LAB04).read_text(encoding="utf-8")
     assert HIDDEN_INPUT not in release  # it is hidden
+    assert lab04["statuses"][student]["status"] != "error", lab04["statuses"][student]
     # The graded notebook is the trainer's (their formgrader shows the hidden tests, as
     # nbgrader's does): what came out of the learner's run is what must not hold the input.
-    outputs = [c.get("outputs", []) for c in _graded(cohort, "leaker", LAB04).cells]
+    outputs = [c.get("outputs", []) for c in _graded(cohort, student, LAB04).cells]
     graded = json.dumps(outputs, ensure_ascii=False)
-    page = _feedback_html(cohort, "leaker", LAB04)
+    page = _feedback_html(cohort, student, LAB04)
     for text in (graded, page):
         assert HIDDEN_INPUT not in text
         # The learner's code (shown on the page) holds the marker; their error message would

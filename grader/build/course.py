@@ -41,6 +41,9 @@ SETTINGS = {
     "GenerateFeedback": {
         "preprocessors": [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor],
     },
+    # The formgrader shows learners' work in the trainer's own Jupyter server: clean its
+    # markdown and HTML outputs too (the grader already shows written answers as plain text).
+    "HTMLExporter": {"sanitize_html": True},
 }
 
 

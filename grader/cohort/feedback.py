@@ -100,7 +100,9 @@ def _own_error(output) -> str:
     return f"{output.get('ename', 'Error')}: {str(output.get('evalue', ''))[:300]}"
 
 
-_WRAPPED = re.compile(r"^the check could not run on this answer \((\w+): (.*)\)\.?$", re.DOTALL)
+_WRAPPED = re.compile(
+    r"^the check could not run on this answer \((\w+)(?:: (.*))?\)\.?$", re.DOTALL
+)
 
 
 def _check_message(output) -> str:
@@ -109,7 +111,7 @@ def _check_message(output) -> str:
     ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
     wrapped = _WRAPPED.match(evalue)
     if wrapped:
-        ename, evalue = wrapped.group(1), wrapped.group(2)
+        ename, evalue = wrapped.group(1), wrapped.group(2) or ""
     if ename == "NameError":
         name = evalue.split("'")[1] if evalue.count("'") >= 2 else evalue
         return (
@@ -120,7 +122,7 @@ def _check_message(output) -> str:
         return "your answer does not pass this check" + (f": {evalue}" if evalue else ".")
     if ename in ("CheckFailed", "NotRun", "NotGraded") or not wrapped:
         return evalue or "this check failed."
-    return f"the check could not run on this answer ({ename}: {evalue[:200]})."
+    return f"the check could not run on this answer ({ename}{': ' + evalue if evalue else ''})."
 
 
 def checks(graded, titles: dict[str, str]) -> list[dict]:

@@ -63,6 +63,11 @@ def read_submission(path: Path) -> NotebookNode:
     if _depth(raw, MAX_DEPTH) > MAX_DEPTH:
         raise Malformed("the file nests its data too deeply to be a notebook")
     try:
+        # JSON may escape a lone surrogate (\ud800), which no file can then hold as UTF-8.
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Malformed("the notebook holds text that is not valid Unicode") from exc
+    try:
         with warnings.catch_warnings():
             # Duplicate or missing cell ids are repaired by nbformat; that is not the learner's
             # fault and does not change grading.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 
 import nbformat
 import nh3
@@ -113,7 +114,17 @@ def plain_message(output) -> str:
     if ename == "NameError":
         name = evalue.split("'")[1] if "'" in evalue else evalue
         return f"'{name}' is not defined: run the cell that defines it, then check again."
-    return f"the check could not run on this answer ({ename}: {evalue[:200]})"
+    if _FIXED_TEXT.fullmatch(evalue):
+        return f"the check could not run on this answer ({ename}: {evalue})"
+    # Any other message is the test kernel's, about the test's own data: it could quote a
+    # hidden test's values, so only the error's kind is shown.
+    return f"the check could not run on this answer ({ename})"
+
+
+# What the grader itself says of a learner's function (``answer_io``): fixed sentences.
+_FIXED_TEXT = re.compile(
+    r"your function (raised [A-Za-z]+|raised an exception of its own|could not be called: [a-z' ]+)"
+)
 
 
 def _plain_error(output) -> NotebookNode:
@@ -127,7 +138,6 @@ _KEEP_OUTPUTS = {"stream", "error", "execute_result", "display_data"}
 # feedback pages render: pictures and text. HTML is cleaned (no scripts, no event handlers, no
 # links to fetch); SVG, JavaScript, Markdown, LaTeX and widgets are dropped.
 _SAFE_MIME = {"text/plain", "image/png", "image/jpeg", "image/gif"}
-_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
 
 
 def safe_output(output: dict) -> dict | None:
@@ -150,12 +160,23 @@ def safe_output(output: dict) -> dict | None:
 
 
 def safe_markdown(text: str) -> str:
-    """A written answer with its HTML shown as text, not run (code spans stay as written)."""
-    parts = _CODE.split(text)
-    return "".join(
-        part if n % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        for n, part in enumerate(parts)
-    )
+    """A written answer as a fenced block of plain text, so no renderer runs any of it.
+
+    Escaping some of it cannot work: whatever a pattern takes for code, the markdown parser,
+    MathJax (``$\\href{javascript:...}$``) or a link (``[x](javascript:...)``) may read
+    otherwise. In a fenced block nothing is markup, MathJax skips it, and the fence is longer
+    than any run of backticks in the answer, so no line of it can close the block. Lines are
+    wrapped for reading, as a block is not.
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines = []
+    for line in text.splitlines() or [""]:
+        lines += textwrap.wrap(line, WRAP, replace_whitespace=False, drop_whitespace=False) or [""]
+    return f"{fence}text\n" + "\n".join(lines) + f"\n{fence}"
+
+
+WRAP = 100  # characters per line of a written answer, as shown to the trainer
 
 
 def _capped(outputs: list, limit: int) -> list:
