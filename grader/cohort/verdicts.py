@@ -12,6 +12,7 @@ import textwrap
 import nbformat
 import nh3
 from nbformat import NotebookNode
+from nbgrader.utils import compute_checksum
 
 from ..build.cells import cell_meta, is_code_answer, kind_of
 from ..shipped.kernel_watch import MACHINERY_MARK
@@ -231,7 +232,9 @@ def graded_notebook(
             cell.outputs = outputs.get(grade_id, [])
         elif kind == "tests":
             cell.outputs = _test_outputs(cell, _passed(cell, kernel.get(index)), why_not_run)
-        elif kind == "written":
+        elif kind == "written" and compute_checksum(cell) != plan.checksums.get(grade_id):
+            # Untouched, it is the student version's own text, and nbgrader must see it so (it
+            # scores an unchanged answer 0 without a trainer).
             cell.source = safe_markdown(cell.source)
         if cell.cell_type == "code":
             cell.outputs = [o for o in map(safe_output, cell.get("outputs", [])) if o is not None]
