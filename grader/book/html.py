@@ -213,11 +213,13 @@ def stage(
     if not edition.is_source:
         # One catalogue per page (gettext_compact off), read from the staged book's locales.
         sphinx.update(
+            html_title=spanish.TITLE,
             language=language,
             locale_dirs=[LOCALE_DIR],
             gettext_compact=False,
             i18n_pending=pending_pages(language),
         )
+        sphinx.setdefault("html_theme_options", {})["search_bar_text"] = spanish.SEARCH
     write_if_changed(
         staging / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode("utf-8")
     )

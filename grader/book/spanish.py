@@ -13,6 +13,9 @@ from pathlib import Path
 from ..build import learner_env
 from ..build.labsource import Lab
 
+# The book's title, in the browser's tab and the sidebar (html_title).
+TITLE = "Abrir los datos en manos privadas para el bien público"
+SEARCH = "Buscar en este libro..."
 PDF_LINK = """```{{raw}} html
 <p><a class="reference download" href="{pdf}" download>
 <strong>Descargar el libro completo en un PDF</strong></a> (A4; lecciones, instrucciones de los

@@ -10,14 +10,23 @@ whose translation is not finished.
   Sphinx falls back to for any message without a translation. It says so at the top, and its
   text is marked ``lang="en"`` so that a screen reader reads it as English.
 
-Only the HTML builder: the one-page book behind the PDF gets neither.
+- The table of contents' part captions ("Lessons", ...) are inserted by sphinx-external-toc
+  after Sphinx has translated the page, so they are translated here, from the root page's
+  catalogue, where ``grader translate`` puts them.
+
+Only the HTML builder: the one-page book behind the PDF gets neither switch nor note.
 """
 
 from __future__ import annotations
 
 import html
 import posixpath
+from pathlib import Path
 from typing import Any
+
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.util.i18n import docname_to_domain
 
 SOURCE = "en"
 NAMES = {"en": "English", "es": "Español"}
@@ -79,7 +88,22 @@ def _on_page(app, pagename, templatename, context, doctree) -> None:
     )
 
 
+def _translate_captions(app, doctree) -> None:
+    language = app.config.language or SOURCE
+    toctrees = [n for n in doctree.findall(addnodes.toctree) if n.get("caption")]
+    if language == SOURCE or not toctrees:
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(Path(app.srcdir, d)) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, language, domain)
+    if not found:
+        return
+    for node in toctrees:
+        node["caption"] = catalog.gettext(node["caption"])
+
+
 def setup(app) -> dict[str, Any]:
+    app.connect("doctree-read", _translate_captions)
     app.add_config_value("i18n_switch_to", [], "html", types=[list])
     app.add_config_value("i18n_pending", [], "html", types=[list])
     app.connect("html-page-context", _on_page)
