@@ -14,12 +14,19 @@ whose translation is not finished.
   after Sphinx has translated the page, so they are translated here, from the root page's
   catalogue, where ``grader translate`` puts them.
 
+- A translated paragraph keeps its ``{glue:text}`` numbers. Sphinx parses each translation as
+  a small document of its own, after MyST-NB has finished the page and dropped the notebook's
+  state, so the glue role would find no data; it reads the page's glue data from the file
+  MyST-NB writes for that (``jupyter_execute/<page>.glue.json``) instead. The numbers are the
+  English edition's own: same cells, same execution cache.
+
 Only the HTML builder: the one-page book behind the PDF gets neither switch nor note.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 from pathlib import Path
 from typing import Any
@@ -102,7 +109,43 @@ def _translate_captions(app, doctree) -> None:
         node["caption"] = catalog.gettext(node["caption"])
 
 
+def _glue_from_the_page(retrieve):
+    """``retrieve_glue_data`` that, in a translation's own small document, reads the glue data
+    of the page being translated."""
+
+    def retrieve_glue_data(document, key):
+        env = getattr(document.settings, "env", None)
+        if "nb_renderer" in document or env is None or not env.docname:
+            return retrieve(document, key)
+        folder = Path(env.mystnb_config.output_folder)
+        path = folder.joinpath(*env.docname.split("/")).with_name(
+            env.docname.split("/")[-1] + ".glue.json"
+        )
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if key not in data:
+            return retrieve(document, key)  # its own error message
+        from myst_nb.core.variables import VariableOutput
+
+        output = data[key]
+        return VariableOutput(
+            data=output["data"], metadata=output.get("metadata", {}), nb_renderer=None, vtype="glue"
+        )
+
+    retrieve_glue_data.i18n = True  # type: ignore[attr-defined]
+    return retrieve_glue_data
+
+
+def _patch_glue(app, config) -> None:
+    if (config.language or SOURCE) == SOURCE:
+        return
+    from myst_nb.ext.glue import roles
+
+    if not getattr(roles.retrieve_glue_data, "i18n", False):
+        roles.retrieve_glue_data = _glue_from_the_page(roles.retrieve_glue_data)
+
+
 def setup(app) -> dict[str, Any]:
+    app.connect("config-inited", _patch_glue)
     app.connect("doctree-read", _translate_captions)
     app.add_config_value("i18n_switch_to", [], "html", types=[list])
     app.add_config_value("i18n_pending", [], "html", types=[list])
