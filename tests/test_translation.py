@@ -250,3 +250,15 @@ def test_no_english_paragraph_on_a_translated_page(html, page):
     assert left == [], f"es/{page}.html still has English paragraphs:\n" + "\n".join(
         f"  - {t[:160]}" for t in left
     )
+
+
+def test_the_spanish_pdf_is_printed_beside_the_spanish_edition():
+    record = main_build()
+    if record is None or not record.get("pdf") or LANGUAGE not in record.get("languages", []):
+        pytest.skip("no current main build with the PDFs (python -m grader build)")
+    import pypdf
+
+    pdf = DEFAULT_BUILD / "html" / LANGUAGE / editions.pdf_name(LANGUAGE)
+    assert pdf.exists(), f"the main build printed no {pdf.name}"
+    titles = [item.title for item in pypdf.PdfReader(pdf).outline if not isinstance(item, list)]
+    assert any("Para empezar" in t for t in titles), titles
