@@ -157,6 +157,20 @@ def test_translations_keep_markup_links_and_numbers(page):
     assert wrong == [], f"{page}.po:\n" + "\n".join(wrong)
 
 
+# Sphinx parses each translation as a document of its own: a message that starts like a list
+# item or a heading ("1. Need", "- item", "# ") becomes that block, cannot replace a title or a
+# paragraph, and the English stays. Escaping the marker ("1\\. Necesidad") keeps it text.
+_BLOCK_START = re.compile(r"^(\d+[.)]|[-*+>#])(\s|$)")
+
+
+@pytest.mark.parametrize("page", sorted(set(catalogues.pages(LANGUAGE)) - PENDING))
+def test_no_translation_starts_like_a_list_or_a_heading(page):
+    wrong = [
+        m.string for m in _translated(page) if _BLOCK_START.match(m.string) and m.string != m.id
+    ]
+    assert wrong == [], f"{page}.po: escape the marker (1\\. …) in: {wrong}"
+
+
 def test_the_markup_check_sees_roles_code_and_numbers():
     english = kept("See {doc}`Lesson 1 <lessons/01-x>` and `k = 5`: 1.5 million {{ labs_count }}")
     spanish = kept(
@@ -260,5 +274,13 @@ def test_the_spanish_pdf_is_printed_beside_the_spanish_edition():
 
     pdf = DEFAULT_BUILD / "html" / LANGUAGE / editions.pdf_name(LANGUAGE)
     assert pdf.exists(), f"the main build printed no {pdf.name}"
-    titles = [item.title for item in pypdf.PdfReader(pdf).outline if not isinstance(item, list)]
-    assert any("Para empezar" in t for t in titles), titles
+    titles = []
+
+    def walk(items):
+        for item in items:
+            walk(item) if isinstance(item, list) else titles.append(item.title)
+
+    walk(pypdf.PdfReader(pdf).outline)
+    # Bookmarks in Spanish: the book's parts, a lesson.
+    assert "Para empezar" in titles, titles
+    assert any("De la solicitud al cierre" in t for t in titles), titles
