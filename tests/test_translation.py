@@ -219,7 +219,7 @@ def paragraphs(page_html: str) -> list[str]:
     soup = BeautifulSoup(page_html, "html.parser")
     article = soup.find("article") or soup
     for tag in article.select(
-        "pre, code, .math, span.cite, a.cite, .citation, .citation-list, "
+        "pre, code, .math, span.bibtex-citation, .citation, .citation-list, "
         "div.cell_output, .output, nav.language-switch, .translation-pending"
     ):
         tag.decompose()
