@@ -287,3 +287,44 @@ def test_the_spanish_pdf_is_printed_beside_the_spanish_edition():
     # Bookmarks in Spanish: the book's parts, a lesson.
     assert "Para empezar" in titles, titles
     assert any("De la solicitud al cierre" in t for t in titles), titles
+
+
+# --- The mechanism: a changed English paragraph shows as out of date --------------------------
+
+POT = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "{first}"
+msgstr ""
+
+msgid "A second paragraph that nobody changed."
+msgstr ""
+"""
+
+
+def test_a_changed_english_paragraph_comes_back_fuzzy(tmp_path):
+    pot_dir, locales = tmp_path / "pot", tmp_path / "locales"
+    (pot_dir / "lessons").mkdir(parents=True)
+    template = pot_dir / "lessons" / "page.pot"
+    template.write_text(POT.format(first="The operator sends daily counts."), encoding="utf-8")
+    catalogues.update(pot_dir, [LANGUAGE], locales)
+    path = catalogues.catalogue(LANGUAGE, "lessons/page", locales)
+    text = path.read_text(encoding="utf-8").replace(
+        'msgid "The operator sends daily counts."\nmsgstr ""',
+        'msgid "The operator sends daily counts."\nmsgstr "El operador envía conteos diarios."',
+    )
+    text = text.replace(
+        'msgid "A second paragraph that nobody changed."\nmsgstr ""',
+        'msgid "A second paragraph that nobody changed."\nmsgstr "Un segundo párrafo."',
+    )
+    path.write_text(text, encoding="utf-8")
+    assert catalogues.page_stats(LANGUAGE, "lessons/page", locales).done
+
+    # The English changes: the old translation is kept as a suggestion, marked fuzzy.
+    template.write_text(POT.format(first="The operator sends weekly counts."), encoding="utf-8")
+    catalogues.update(pot_dir, [LANGUAGE], locales)
+    stats = catalogues.page_stats(LANGUAGE, "lessons/page", locales)
+    assert (stats.translated, stats.fuzzy, stats.untranslated) == (1, 1, 0)
+    assert not stats.done
+    assert "pending" in catalogues.report([stats], {"lessons/page"})
