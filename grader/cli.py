@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .cli_book import register as register_book_commands
 from .cli_hub import register as register_hub_commands
 from .cli_trainer import register as register_trainer_commands
 from .errors import GraderError
@@ -47,18 +48,26 @@ def main() -> None:
     "--no-pdf", is_flag=True, help="Skip the whole-book PDF (printed with headless Chromium)."
 )
 @click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    type=click.Choice(["en", "es"]),
+    help="Build this edition of the book only (repeatable); default: English and Spanish.",
+)
+@click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_BUILD,
     show_default=True,
     help="Where every output goes.",
 )
-def build(only: str | None, seed: int | None, no_book: bool, no_pdf: bool, build_dir: Path) -> None:
+def build(only, seed, no_book, no_pdf, languages, build_dir: Path) -> None:
     """Generate data, compile and gate every lab, pack zips, build the book.
 
     Outputs: BUILD_DIR/course (nbgrader course: source, release, solution),
-    BUILD_DIR/zips (one zip per lab for learners), BUILD_DIR/html (the book) and
-    BUILD_DIR/html/unlocking-private-data.pdf (the whole book, if Chromium is installed).
+    BUILD_DIR/zips (one zip per lab for learners), BUILD_DIR/html (the book; its Spanish
+    edition in BUILD_DIR/html/es) and BUILD_DIR/html/unlocking-private-data.pdf (the whole
+    book, if Chromium is installed; Spanish: html/es/unlocking-private-data-es.pdf).
     """
     from .pipeline import build as run_build
 
@@ -70,9 +79,14 @@ def build(only: str | None, seed: int | None, no_book: bool, no_pdf: bool, build
             with_book=not no_book,
             with_pdf=not no_pdf,
             echo=click.echo,
+            **({"languages": tuple(languages)} if languages else {}),
         )
     except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into messages
         _fail(exc, build_dir)
+
+
+# The book's translations (translate).
+register_book_commands(main, _fail)
 
 
 # --- Running a cohort --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import synthetic_data
 
+from .book import catalogues, editions
 from .book import html as book
 from .book import pdf as book_pdf
 from .build import bundle, course, environment, gates, stamp
@@ -29,6 +30,9 @@ class BuildResult:
     failures: list[str] = field(default_factory=list)
     html: Path | None = None
     pdf: Path | None = None
+    # Language → that edition's HTML folder and PDF (``html`` and ``pdf`` are English's).
+    editions: dict[str, Path] = field(default_factory=dict)
+    pdfs: dict[str, Path] = field(default_factory=dict)
 
 
 def select_labs(labs_dir: Path, only: str | None) -> list[Path]:
@@ -58,16 +62,21 @@ def build(
     labs_dir: Path = LABS,
     with_pdf: bool = True,
     echo: Callable[[str], None] = print,
+    languages: tuple[str, ...] = editions.LANGUAGES,
 ) -> BuildResult:
-    """Build everything; raise ``GraderError`` naming what failed and what to do."""
+    """Build everything; raise ``GraderError`` naming what failed and what to do.
+
+    ``languages`` chooses the book's editions (English and Spanish by default).
+    """
     paths = BuildPaths(Path(build_dir).resolve())
+    languages = editions.check_languages(languages)
     seed = synthetic_data.DEFAULT_SEED if seed is None else seed
     result = BuildResult(paths=paths, seed=seed)
     environment.prepare(paths.root)
     sources = select_labs(labs_dir, only)
     paths.root.mkdir(parents=True, exist_ok=True)
     stamp.clear(paths)
-    steps = 4 + int(with_book) + int(with_book and with_pdf)
+    steps = 5 if with_book else 4
     started = time.perf_counter()
 
     def step(n: int, text: str) -> None:
@@ -125,25 +134,49 @@ def build(
         )
 
     if with_book:
-        step(5, "Building the book (strict: warnings are errors)")
-        t0 = time.perf_counter()
+        step(5, f"Building the book in {', '.join(languages)} (strict: warnings are errors)")
         all_labs = packed if only is None else _previous_labs(paths, labs_dir, packed)
         will_print = with_pdf and book_pdf.find_chromium() is not None
-        staging = book.stage(paths, all_labs, seed, pdf=will_print)
-        result.html = book.build_html(paths, staging, seed, echo)
-        echo(f"      ✓ {result.html / 'index.html'} ({time.perf_counter() - t0:.1f} s)")
-        if with_pdf:
-            step(6, "Printing the whole book to one PDF for offline reading")
-            t0 = time.perf_counter()
-            result.pdf = pdf = book_pdf.build_pdf(paths, staging, seed, echo)
+        for language in languages:
+            pdf = _build_edition(
+                paths, all_labs, seed, language, languages, with_pdf, will_print, echo
+            )
+            result.editions[language] = editions.Edition(paths, language).html
             if pdf is not None:
-                size = pdf.stat().st_size / 1e6
-                echo(f"      ✓ {pdf} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+                result.pdfs[language] = pdf
+        result.html = result.editions.get(editions.SOURCE)
+        result.pdf = result.pdfs.get(editions.SOURCE)
     if only is None and labs_dir == LABS:
         # Complete, from this checkout's labs: a later step (the tests) may reuse it.
-        stamp.write(paths, seed=seed, labs=result.labs, book=with_book, pdf=result.pdf is not None)
+        stamp.write(
+            paths,
+            seed=seed,
+            labs=result.labs,
+            # "book" and "pdf" speak of the English edition, which other steps reuse.
+            book=with_book and editions.SOURCE in languages,
+            pdf=result.pdf is not None,
+            languages=list(languages) if with_book else [],
+        )
     echo(f"Done in {time.perf_counter() - started:.0f} s.")
     return result
+
+
+def _build_edition(paths, labs, seed, language, languages, with_pdf, will_print, echo):
+    """One language's book: staged, built strictly, and printed to its PDF when asked."""
+    t0 = time.perf_counter()
+    others = tuple(lang for lang in languages if lang != language)
+    switch = (language, *others) if others else ()
+    staging = book.stage(paths, labs, seed, pdf=will_print, language=language, switch_to=switch)
+    html = book.build_html(paths, staging, seed, echo, language=language)
+    echo(f"      ✓ {language}: {html / 'index.html'} ({time.perf_counter() - t0:.1f} s)")
+    if with_pdf:
+        t0 = time.perf_counter()
+        pdf = book_pdf.build_pdf(paths, staging, seed, echo, language=language)
+        if pdf is not None:
+            size = pdf.stat().st_size / 1e6
+            echo(f"      ✓ {language}: {pdf} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+        return pdf
+    return None
 
 
 def _previous_labs(paths: BuildPaths, labs_dir: Path, packed):
@@ -163,3 +196,27 @@ def _previous_labs(paths: BuildPaths, labs_dir: Path, packed):
             )
         labs.append((lab, release, zip_path))
     return labs
+
+
+def translate(
+    build_dir: Path = DEFAULT_BUILD,
+    languages: tuple[str, ...] = ("es",),
+    seed: int | None = None,
+    echo: Callable[[str], None] = print,
+) -> list[catalogues.PageStats]:
+    """Update every language's catalogues from the English book (``python -m grader
+    translate``); return the last language's per-page counts. Needs the labs of a build."""
+    paths = BuildPaths(Path(build_dir).resolve())
+    seed = synthetic_data.DEFAULT_SEED if seed is None else seed
+    languages = tuple(lang for lang in editions.check_languages(languages) if lang != "en")
+    labs = _previous_labs(paths, LABS, [])
+    # pdf=True: the PDF's link is raw HTML, never a message, so the templates do not depend on
+    # whether this computer can print.
+    staging = book.stage(paths, labs, seed, pdf=True)
+    pot_dir = catalogues.extract(paths, staging, seed)
+    echo(catalogues.update(pot_dir, list(languages)).rstrip())
+    rows: list[catalogues.PageStats] = []
+    for language in languages:
+        rows = catalogues.stats(language)
+        echo(f"\n{language}:\n" + catalogues.report(rows, set(editions.pending_pages(language))))
+    return rows

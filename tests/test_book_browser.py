@@ -104,7 +104,8 @@ def every_page(html: Path) -> list[str]:
     pages = []
     for path in sorted(html.rglob("*.html")):
         rel = path.relative_to(html)
-        if rel.parts[0] in ("_static", "_sources", "reports"):
+        # Also inside the Spanish edition's folder (es/_static/...).
+        if {"_static", "_sources", "reports"} & set(rel.parts):
             continue
         if 'http-equiv="refresh"' in path.read_text(encoding="utf-8", errors="replace").lower():
             continue

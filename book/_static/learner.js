@@ -7,6 +7,13 @@
 (function () {
   "use strict";
   var WIDE = 1.7; // width / height above which a figure is treated as multi-panel
+  // The book's Spanish edition (<html lang="es">) says the same in Spanish.
+  var SPANISH = (document.documentElement.lang || "").slice(0, 2) === "es";
+  var OPEN_ALONE = SPANISH ? "Abrir la figura sola: " : "Open the figure alone: ";
+  var FIGURE = SPANISH ? "figura" : "figure";
+  var HINT = SPANISH
+    ? "Deslice hacia los lados para ver toda la figura, o tóquela para abrirla sola."
+    : "Swipe sideways to see the whole figure, or tap it to open it alone.";
   var MIN_WIDTH = 700; // natural width (px) above which it would shrink on a phone
 
   function mark(img) {
@@ -21,7 +28,7 @@
     if (!img.closest("a")) {
       var link = document.createElement("a");
       link.href = img.currentSrc || img.src;
-      link.setAttribute("aria-label", "Open the figure alone: " + (img.alt || "figure"));
+      link.setAttribute("aria-label", OPEN_ALONE + (img.alt || FIGURE));
       img.parentNode.insertBefore(link, img);
       link.appendChild(img);
       target = link;
@@ -32,7 +39,7 @@
     box.appendChild(target);
     var hint = document.createElement("p");
     hint.className = "wide-figure-hint";
-    hint.textContent = "Swipe sideways to see the whole figure, or tap it to open it alone.";
+    hint.textContent = HINT;
     box.parentNode.insertBefore(hint, box);
   }
 

@@ -25,7 +25,8 @@ from ..build import learner_env
 from ..build.labsource import Lab
 from ..errors import GraderError
 from ..paths import BOOK, BuildPaths
-from . import data_appendix
+from . import data_appendix, spanish
+from .editions import LOCALE_DIR, SOURCE, Edition, pdf_name, pending_pages
 from .pdf import PDF_NAME
 
 LAB_NOTE = """:::{{admonition}} This page shows the student version
@@ -127,11 +128,20 @@ def _execution_cache(paths: BuildPaths, seed: int) -> Path:
     return cache
 
 
-def generated_pages(pdf: bool) -> dict[str, str]:
-    """File name → text of the pieces the start page includes from ``_generated/``."""
+def generated_pages(pdf: bool, language: str = SOURCE) -> dict[str, str]:
+    """File name → text of the pieces the start page includes from ``_generated/``.
+
+    The install steps are translated like any page (their messages are in the start page's
+    catalogue); the PDF's link is raw HTML, which gettext does not translate, so each edition
+    gets its own.
+    """
+    if language == SOURCE:
+        offline = PDF_LINK.format(pdf=PDF_NAME) if pdf else NO_PDF
+    else:
+        offline = spanish.offline_pdf(pdf_name(language), pdf)
     return {
         "learner-setup.md": learner_env.setup_steps(markdown=True) + "\n",
-        "offline-pdf.md": (PDF_LINK.format(pdf=PDF_NAME) if pdf else NO_PDF) + "\n",
+        "offline-pdf.md": offline + "\n",
     }
 
 
@@ -167,16 +177,24 @@ def lab_substitutions(labs: list[Lab]) -> dict[str, str]:
 
 
 def stage(
-    paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], seed: int, pdf: bool = True
+    paths: BuildPaths,
+    labs: list[tuple[Lab, Path, Path]],
+    seed: int,
+    pdf: bool = True,
+    language: str = SOURCE,
+    switch_to: tuple[str, ...] = (),
 ) -> Path:
     """Copy the book and add generated pages; return the staging folder.
 
     ``pdf`` says whether the build will print the PDF: the start page links to it only then.
+    ``language`` chooses the edition; ``switch_to`` the editions its pages link to (those the
+    same build makes, so that no link leads to a missing page).
     """
-    staging = paths.book_source
+    edition = Edition(paths, language)
+    staging = edition.staging
     staging.mkdir(parents=True, exist_ok=True)
     _sync_tree(BOOK, staging, keep={"labs", "_build", "conf.py", data_appendix.FOLDER, GENERATED})
-    for name, text in generated_pages(pdf).items():
+    for name, text in generated_pages(pdf, language).items():
         write_if_changed(staging / GENERATED / name, text.encode("utf-8"))
     for lab, release_notebook, zip_path in labs:
         page = lab_page(lab, release_notebook, zip_path.name)
@@ -185,9 +203,23 @@ def stage(
     data_appendix.write(staging, seed, write_if_changed)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["cache"] = str(_execution_cache(paths, seed).resolve())
-    config.setdefault("parse", {})["myst_substitutions"] = lab_substitutions(
-        [lab for lab, _, _ in labs]
-    )
+    substitutions = lab_substitutions([lab for lab, _, _ in labs])
+    if not edition.is_source:
+        substitutions = spanish.lab_substitutions([lab for lab, _, _ in labs])
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    if switch_to:
+        sphinx["i18n_switch_to"] = list(switch_to)
+    if not edition.is_source:
+        # One catalogue per page (gettext_compact off), read from the staged book's locales.
+        sphinx.update(
+            html_title=spanish.TITLE,
+            language=language,
+            locale_dirs=[LOCALE_DIR],
+            gettext_compact=False,
+            i18n_pending=pending_pages(language),
+        )
+        sphinx.setdefault("html_theme_options", {})["search_bar_text"] = spanish.SEARCH
     write_if_changed(
         staging / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode("utf-8")
     )
@@ -202,8 +234,13 @@ def _readable(line: str, staging: Path) -> str:
     return re.sub(r"book/labs/(lab[\w-]+)\.ipynb", r"the page of \1 (from labs/\1/\1.md)", line)
 
 
-def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
-    """Run Jupyter Book's Sphinx configuration and a strict Sphinx build; return the HTML dir."""
+def build_html(paths: BuildPaths, staging: Path, seed: int, log, language: str = SOURCE) -> Path:
+    """Run Jupyter Book's Sphinx configuration and a strict Sphinx build; return the HTML dir.
+
+    The execution cache is shared by every edition (it matches notebooks by their code, which
+    a translation does not change): lessons run once, and glued numbers are the same in each.
+    """
+    edition = Edition(paths, language)
     env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
     jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
     run = subprocess.run(
@@ -220,10 +257,10 @@ def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
             "check the YAML in book/_config.yml and book/_toc.yml",
         )
     paths.logs.mkdir(parents=True, exist_ok=True)
-    log_file = paths.logs / "book.log"
+    log_file = paths.logs / f"book{edition.log_suffix}.log"
     cmd = [
         sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q",
-        "-d", str(paths.root / "doctrees"), str(staging), str(paths.html),
+        "-d", str(edition.doctrees), str(staging), str(edition.sphinx_out),
     ]  # fmt: skip
     with log_file.open("w", encoding="utf-8") as out:
         run = subprocess.run(
@@ -236,7 +273,9 @@ def build_html(paths: BuildPaths, staging: Path, seed: int, log) -> Path:
         raise GraderError(
             f"the book did not build ({len(problems)} warning(s) or error(s)):\n{shown}",
             f"fix the pages named above; the full log is {log_file}, and notebook "
-            f"execution reports are in {paths.html / 'reports'}",
+            f"execution reports are in {edition.sphinx_out / 'reports'}",
         )
     log(f"book log: {log_file}")
-    return paths.html
+    if edition.sphinx_out != edition.html:
+        _sync_tree(edition.sphinx_out, edition.html, keep={edition.pdf_name})
+    return edition.html

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from ..errors import GraderError
 from ..paths import BuildPaths
+from .editions import SOURCE, Edition, pdf_name
 from .pdf_outline import fix_outline
 
-PDF_NAME = "unlocking-private-data.pdf"
+PDF_NAME = pdf_name(SOURCE)
 # Looked up on PATH first; the fixed paths are the usual Chrome/Edge installs on macOS and Windows.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 KNOWN_PATHS = (
@@ -64,13 +65,13 @@ def find_chromium() -> str | None:
     return next((p for p in KNOWN_PATHS if Path(p).exists()), None)
 
 
-def _single_page(paths: BuildPaths, staging: Path, env: dict[str, str]) -> Path:
-    """Build the whole book as one HTML page; return it."""
-    out = paths.root / "pdf-html"
-    log_file = paths.logs / "book-pdf.log"
+def _single_page(edition: Edition, staging: Path, env: dict[str, str]) -> Path:
+    """Build the whole book as one HTML page (reusing the edition's parsed pages); return it."""
+    out = edition.single_page_out
+    log_file = edition.paths.logs / f"book-pdf{edition.log_suffix}.log"
     cmd = [
         sys.executable, "-m", "sphinx", "-b", "singlehtml", "-q",
-        "-d", str(paths.root / "doctrees"), str(staging), str(out),
+        "-d", str(edition.doctrees), str(staging), str(out),
     ]  # fmt: skip
     with log_file.open("w", encoding="utf-8") as log:
         run = subprocess.run(cmd, check=False, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -112,10 +113,17 @@ def print_pdf(browser: str, page: Path, target: Path) -> None:
 
 
 def build_pdf(
-    paths: BuildPaths, staging: Path, seed: int, log: Callable[[str], None]
+    paths: BuildPaths,
+    staging: Path,
+    seed: int,
+    log: Callable[[str], None],
+    language: str = SOURCE,
 ) -> Path | None:
-    """Print the built book to ``html/<PDF_NAME>``; return it, or None if no browser is found."""
-    target = paths.html / PDF_NAME
+    """Print the built book to its edition's HTML folder (``html/<PDF_NAME>`` for English,
+    ``html/es/unlocking-private-data-es.pdf`` for Spanish); return it, or None without a
+    browser."""
+    edition = Edition(paths, language)
+    target = edition.html / edition.pdf_name
     target.unlink(missing_ok=True)  # never leave last build's PDF next to a newer book
     browser = find_chromium()
     if browser is None:
@@ -125,7 +133,7 @@ def build_pdf(
         )
         return None
     env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
-    page = _single_page(paths, staging, env)
+    page = _single_page(edition, staging, env)
     print_pdf(browser, page, target)
     fix_outline(target, page)
     return target

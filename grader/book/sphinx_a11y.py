@@ -27,17 +27,24 @@ _BARE_SUMMARY = re.compile(r"<summary>(?=\s*<span class=\"toctree-toggle\")", re
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def name_toggles(toc_html: str) -> str:
+# The toggles' names in each edition's language (the book's editions: grader/book/editions.py).
+SHOW_PAGES = {"en": "Show the pages under {}", "es": "Mostrar las páginas de {}"}
+SHOW_PAGES_HERE = {"en": "Show the pages under this one", "es": "Mostrar las páginas de esta"}
+
+
+def name_toggles(toc_html: str, language: str = "en") -> str:
     """Give every icon-only ``<summary>`` of the sidebar an accessible name."""
+    language = language if language in SHOW_PAGES else "en"
 
     def named(match: re.Match) -> str:
         title = " ".join(html.unescape(_TAGS.sub("", match.group("title"))).split())
-        label = html.escape(f"Show the pages under {title}", quote=True)
+        label = html.escape(SHOW_PAGES[language].format(title), quote=True)
         return f'{match.group(1)}<summary aria-label="{label}">'
 
     toc_html = _TOGGLE.sub(named, toc_html)
     # Any toggle left without a name (no link before it) still gets a generic one.
-    return _BARE_SUMMARY.sub('<summary aria-label="Show the pages under this one">', toc_html)
+    generic = html.escape(SHOW_PAGES_HERE[language], quote=True)
+    return _BARE_SUMMARY.sub(f'<summary aria-label="{generic}">', toc_html)
 
 
 def fix_citation_roles(body: str) -> str:
@@ -58,7 +65,7 @@ def _on_page(app, pagename, templatename, context, doctree) -> None:
 
         def generate_named(*args, **kwargs):
             result = generate(*args, **kwargs)
-            fixed = name_toggles(str(result))
+            fixed = name_toggles(str(result), app.config.language or "en")
             return type(result)(fixed) if hasattr(result, "__html__") else fixed
 
         generate_named._named_toggles = True  # type: ignore[attr-defined]

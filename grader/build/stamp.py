@@ -22,6 +22,7 @@ SOURCES = (
     "book",
     "capacity",
     "grader",
+    "i18n",
     "labs",
     "synthetic_data",
     "pyproject.toml",
@@ -51,7 +52,16 @@ def clear(paths: BuildPaths) -> None:
     (paths.root / NAME).unlink(missing_ok=True)
 
 
-def write(paths: BuildPaths, *, seed: int, labs: list[str], book: bool, pdf: bool) -> None:
+def write(
+    paths: BuildPaths,
+    *,
+    seed: int,
+    labs: list[str],
+    book: bool,
+    pdf: bool,
+    languages: list[str] | None = None,
+) -> None:
+    """``book`` and ``pdf``: the English edition and its PDF; ``languages``: every edition built."""
     record = {
         "fingerprint": fingerprint(),
         # The zips carry the date of the newest commit: a commit since makes other zips.
@@ -60,6 +70,7 @@ def write(paths: BuildPaths, *, seed: int, labs: list[str], book: bool, pdf: boo
         "labs": sorted(labs),
         "book": book,
         "pdf": pdf,
+        "languages": sorted(languages or []),
     }
     (paths.root / NAME).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
