@@ -13,7 +13,7 @@ import synthetic_data
 from .book import catalogues, editions
 from .book import html as book
 from .book import pdf as book_pdf
-from .build import bundle, course, environment, gates, stamp
+from .build import bundle, course, environment, gates, lab_i18n, stamp, translated
 from .build.labsource import Lab, find_labs, read_lab
 from .errors import GraderError
 from .paths import DEFAULT_BUILD, LABS, BuildPaths
@@ -27,6 +27,8 @@ class BuildResult:
     paths: BuildPaths
     seed: int
     labs: list[str] = field(default_factory=list)
+    # Language → labs whose translated student version is built but not fully translated.
+    pending_labs: dict[str, list[str]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     html: Path | None = None
     pdf: Path | None = None
@@ -126,6 +128,7 @@ def build(
         packed.append((lab, release, zip_path))
         result.labs.append(lab.id)
         echo(f"      ✓ {zip_path.name}")
+    _translate_labs(paths, gated, result, echo)
 
     if result.failures:
         raise GraderError(
@@ -159,6 +162,27 @@ def build(
         )
     echo(f"Done in {time.perf_counter() - started:.0f} s.")
     return result
+
+
+def _translate_labs(paths: BuildPaths, gated, result: BuildResult, echo) -> None:
+    """Each lab's translated student versions: same cells and tests, gated and zipped too."""
+    for language in lab_i18n.LAB_LANGUAGES:
+        pending = result.pending_labs.setdefault(language, [])
+        for lab, release in gated:
+            t0 = time.perf_counter()
+            source = course.source_dir(paths.course, lab.id) / lab.notebook_name
+            try:
+                done = translated.build_one(paths, lab, source, release, language)
+            except GraderError as exc:
+                result.failures.append(str(exc))
+                echo(f"      ✗ {language}/{lab.id}")
+                continue
+            if done.missing:
+                pending.append(lab.id)
+            note = f", {done.missing} message(s) untranslated" if done.missing else ""
+            echo(
+                f"      ✓ {language}/{done.zip_path.name} ({time.perf_counter() - t0:.1f} s{note})"
+            )
 
 
 def _build_edition(paths, labs, seed, language, languages, with_pdf, will_print, echo):

@@ -10,8 +10,10 @@ everything (a custom ``__eq__``) fails, as does a DataFrame where a Series was a
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
+from pathlib import Path
 
 try:
     import pandas as pd
@@ -23,35 +25,139 @@ class CheckFailed(AssertionError):
     """A check did not pass. The message is meant for the learner."""
 
 
+# The language of the messages. A translated student version ships ``lab_text.json`` next to
+# this file: its language, and the lab's own problems and hints (English text → translation).
+# It only chooses words: no check reads it, so it can never change a verdict.
+LANGUAGES = ("en", "es")
+LANGUAGE = "en"
+_LAB_TEXT: dict[str, str] = {}
+
+# This module's own messages, keyed by an id, in every language of LANGUAGES.
+MESSAGES = {
+    "hint": {"en": "Hint: {hint}", "es": "Pista: {hint}"},
+    "expected_type": {
+        "en": "expected {names}, but got {got}.",
+        "es": "se esperaba {names}, pero se recibió {got}.",
+    },
+    "or": {"en": " or ", "es": " o "},
+    "missing_columns": {
+        "en": "missing column(s) {names}",
+        "es": "falta(n) la(s) columna(s) {names}",
+    },
+    "extra_columns": {
+        "en": "unexpected column(s) {names}",
+        "es": "columna(s) no prevista(s) {names}",
+    },
+    "series_length": {
+        "en": "has {got} entries, expected {want}.",
+        "es": "tiene {got} entradas, se esperaban {want}.",
+    },
+    "example": {"en": " (for example {names})", "es": " (por ejemplo {names})"},
+    "bad_index": {
+        "en": "its index (labels) is not what was asked for{detail}.",
+        "es": "su índice (etiquetas) no es el que se pidió{detail}.",
+    },
+    "wrong_values": {
+        "en": "{wrong} of {total} values are not right ({examples}…).",
+        "es": "{wrong} de {total} valores no son correctos ({examples}…).",
+    },
+    "frame_rows": {
+        "en": "has {got} rows, expected {want}.",
+        "es": "tiene {got} filas, se esperaban {want}.",
+    },
+    "column": {"en": "{what}, column {column}", "es": "{what}, columna {column}"},
+    "dict_keys": {
+        "en": "{missing} key(s) missing and {extra} unexpected.",
+        "es": "falta(n) {missing} clave(s) y sobra(n) {extra}.",
+    },
+    "wrong_entries": {
+        "en": "{wrong} of {total} entries are not right ({examples}…).",
+        "es": "{wrong} de {total} entradas no son correctas ({examples}…).",
+    },
+    "not_right": {"en": "that is not right.", "es": "eso no es correcto."},
+    "wrong_number": {"en": "the number is not right.", "es": "el número no es correcto."},
+    "changed_data": {
+        "en": "it changed the data it was given; work on a copy (table.copy()).",
+        "es": "modificó los datos que recibió; trabaje sobre una copia (table.copy()).",
+    },
+    "needs_hint": {
+        "en": "this cell uses your answer to {question}: fix it until its check passes, then run"
+        " this cell again.",
+        "es": "esta celda usa su respuesta a {question}: corríjala hasta que su verificación"
+        " pase y vuelva a ejecutar esta celda.",
+    },
+    "cannot_use": {
+        "en": "this cell cannot use it as it is.",
+        "es": "esta celda no puede usarla tal como está.",
+    },
+    "not_defined": {
+        "en": "✗ '{name}' is not defined yet.\n"
+        "Run the cell where you define it (and the cells above it), then run this check again.",
+        "es": "✗ '{name}' todavía no está definido.\n"
+        "Ejecute la celda donde lo define (y las celdas anteriores) y vuelva a ejecutar esta"
+        " verificación.",
+    },
+}
+
+
+def _m(key: str, **values) -> str:
+    texts = MESSAGES[key]
+    return texts.get(LANGUAGE, texts["en"]).format(**values)
+
+
+def _lab(text):
+    """A lab's own text (a problem, a hint, a name) in the notebook's language, if translated."""
+    return _LAB_TEXT.get(text, text) if isinstance(text, str) else text
+
+
+def _load_language() -> None:
+    global LANGUAGE, _LAB_TEXT
+    try:
+        data = json.loads(Path(__file__).with_name("lab_text.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, NameError):
+        return  # no translation shipped: English
+    if not isinstance(data, dict) or data.get("language") not in LANGUAGES:
+        return
+    text = data.get("text")
+    LANGUAGE = data["language"]
+    if isinstance(text, dict):
+        _LAB_TEXT = {k: v for k, v in text.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def _fail(what: str, problem: str, hint: str | None) -> None:
-    message = f"{what}: {problem}"
+    message = f"{_lab(what)}: {_lab(problem)}"
     if hint:
-        message += f"\nHint: {hint}"
+        message += "\n" + _m("hint", hint=_lab(hint))
     raise CheckFailed(message)
 
 
 # Types named in plain words, with the name Python uses (which error messages and help pages
 # use too). Other types are named "a <name>" or "an <name>".
 _PLAIN_TYPES = {
-    "int": "a whole number (int)",
-    "float": "a number (float)",
-    "bool": "True or False (bool)",
-    "str": "a text (str)",
-    "dict": "a dictionary (dict)",
-    "list": "a list",
-    "set": "a set",
-    "tuple": "a tuple",
-    "NoneType": "None (nothing: did the cell forget to store or return a value?)",
-    "DataFrame": "a table (DataFrame)",
-    "GeoDataFrame": "a map table (GeoDataFrame)",
-    "Series": "a Series",
-    "function": "a function",
+    "int": {"en": "a whole number (int)", "es": "un número entero (int)"},
+    "float": {"en": "a number (float)", "es": "un número (float)"},
+    "bool": {"en": "True or False (bool)", "es": "True o False (bool)"},
+    "str": {"en": "a text (str)", "es": "un texto (str)"},
+    "dict": {"en": "a dictionary (dict)", "es": "un diccionario (dict)"},
+    "list": {"en": "a list", "es": "una lista (list)"},
+    "set": {"en": "a set", "es": "un conjunto (set)"},
+    "tuple": {"en": "a tuple", "es": "una tupla (tuple)"},
+    "NoneType": {
+        "en": "None (nothing: did the cell forget to store or return a value?)",
+        "es": "None (nada: ¿la celda olvidó guardar o devolver un valor?)",
+    },
+    "DataFrame": {"en": "a table (DataFrame)", "es": "una tabla (DataFrame)"},
+    "GeoDataFrame": {"en": "a map table (GeoDataFrame)", "es": "una tabla con mapa (GeoDataFrame)"},
+    "Series": {"en": "a Series", "es": "una Series"},
+    "function": {"en": "a function", "es": "una función"},
 }
 
 
 def _a(name: str) -> str:
     if name in _PLAIN_TYPES:
-        return _PLAIN_TYPES[name]
+        return _PLAIN_TYPES[name].get(LANGUAGE, _PLAIN_TYPES[name]["en"])
+    if LANGUAGE == "es":
+        return f"un {name}"
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
@@ -81,8 +187,8 @@ def check_type(value: object, expected: type | tuple[type, ...], what: str, hint
         return
     if isinstance(value, expected_types) and not (isinstance(value, bool) and wants_number):
         return
-    names = " or ".join(_a(t.__name__) for t in expected_types)
-    _fail(what, f"expected {names}, but got {_type_name(value)}.", hint)
+    names = _m("or").join(_a(t.__name__) for t in expected_types)
+    _fail(what, _m("expected_type", names=names, got=_type_name(value)), hint)
 
 
 def check_columns(frame: object, columns: list[str], what: str, hint=None) -> None:
@@ -93,9 +199,9 @@ def check_columns(frame: object, columns: list[str], what: str, hint=None) -> No
     if missing or extra:
         parts = []
         if missing:
-            parts.append("missing column(s) " + ", ".join(map(repr, missing)))
+            parts.append(_m("missing_columns", names=", ".join(map(repr, missing))))
         if extra:
-            parts.append("unexpected column(s) " + ", ".join(_short(c) for c in extra[:3]))
+            parts.append(_m("extra_columns", names=", ".join(_short(c) for c in extra[:3])))
         _fail(what, "; ".join(parts) + ".", hint)
 
 
@@ -107,11 +213,11 @@ def _close(a: float, b: float, rel: float, abs_: float) -> bool:
 
 def _check_series(actual, expected, what, hint, rel, abs_):
     if len(actual) != len(expected):
-        _fail(what, f"has {len(actual)} entries, expected {len(expected)}.", hint)
+        _fail(what, _m("series_length", got=len(actual), want=len(expected)), hint)
     if set(actual.index) != set(expected.index):
         unknown = [_short(k) for k in actual.index if k not in set(expected.index)][:3]
-        detail = f" (for example {', '.join(unknown)})" if unknown else ""
-        _fail(what, f"its index (labels) is not what was asked for{detail}.", hint)
+        detail = _m("example", names=", ".join(unknown)) if unknown else ""
+        _fail(what, _m("bad_index", detail=detail), hint)
     aligned = actual.reindex(expected.index)
     wrong = []
     for label, a, e in zip(expected.index, aligned.to_numpy(), expected.to_numpy(), strict=True):
@@ -122,7 +228,9 @@ def _check_series(actual, expected, what, hint, rel, abs_):
             wrong.append(label)
     if wrong:
         examples = ", ".join(map(str, wrong[:3]))
-        _fail(what, f"{len(wrong)} of {len(expected)} values are not right ({examples}…).", hint)
+        _fail(
+            what, _m("wrong_values", wrong=len(wrong), total=len(expected), examples=examples), hint
+        )
 
 
 def check_equal(
@@ -145,35 +253,35 @@ def check_equal(
     elif pd is not None and isinstance(expected, pd.DataFrame):
         check_columns(actual, list(expected.columns), what, hint)
         if len(actual) != len(expected):
-            _fail(what, f"has {len(actual)} rows, expected {len(expected)}.", hint)
+            _fail(what, _m("frame_rows", got=len(actual), want=len(expected)), hint)
         for column in expected.columns:
             left = actual[column].reset_index(drop=True)
             right = expected[column].reset_index(drop=True)
-            _check_series(left, right, f"{what}, column {column!r}", hint, rel, abs_)
+            where = _m("column", what=_lab(what), column=repr(column))
+            _check_series(left, right, where, hint, rel, abs_)
     elif isinstance(expected, dict):
         check_type(actual, dict, what, hint)
         missing = [k for k in expected if k not in actual]
         extra = [k for k in actual if k not in expected]
         if missing or extra:
-            _fail(what, f"{len(missing)} key(s) missing and {len(extra)} unexpected.", hint)
+            _fail(what, _m("dict_keys", missing=len(missing), extra=len(extra)), hint)
         wrong = [k for k in expected if not _equal_scalar(actual[k], expected[k], rel, abs_)]
         if wrong:
             examples = ", ".join(map(repr, wrong[:3]))
-            _fail(
-                what, f"{len(wrong)} of {len(expected)} entries are not right ({examples}…).", hint
-            )
+            problem = _m("wrong_entries", wrong=len(wrong), total=len(expected), examples=examples)
+            _fail(what, problem, hint)
     elif isinstance(expected, bool):
         check_type(actual, bool, what, hint)
         if actual is not expected:
-            _fail(what, "that is not right.", hint)
+            _fail(what, _m("not_right"), hint)
     elif _is_number(expected):
         check_type(actual, float if isinstance(expected, float) else int, what, hint)
         if not _close(float(actual), float(expected), rel, abs_):
-            _fail(what, "the number is not right.", hint)
+            _fail(what, _m("wrong_number"), hint)
     else:
         check_type(actual, type(expected), what, hint)
         if not _equal_scalar(actual, expected, rel, abs_):
-            _fail(what, "that is not right.", hint)
+            _fail(what, _m("not_right"), hint)
 
 
 def _equal_scalar(actual: object, expected: object, rel: float, abs_: float) -> bool:
@@ -217,7 +325,7 @@ def check_unchanged(function, *args, what: str, hint: str | None = None, **kwarg
             n for n, (b, a) in enumerate(zip(before, given, strict=True)) if not _same_value(b, a)
         ]
     if changed:
-        _fail(what, "it changed the data it was given; work on a copy (table.copy()).", hint)
+        _fail(what, _m("changed_data"), hint)
     return returned
 
 
@@ -239,8 +347,7 @@ def needs(
     code fails deep inside pandas (or runs for minutes), when the answer is not of the type
     the cell needs, or when ``condition`` (a function of no arguments, called after the type
     check) does not return True."""
-    hint = f"this cell uses your answer to {question}: fix it until its check passes, then run"
-    hint += " this cell again."
+    hint = _m("needs_hint", question=_lab(question))
     check_type(value, expected, what, hint)
     if condition is None:
         return
@@ -250,7 +357,7 @@ def needs(
     except Exception:  # noqa: BLE001 - any failure of the condition means "cannot use it"
         ok = False
     if not ok:
-        _fail(what, problem or "this cell cannot use it as it is.", hint)
+        _fail(what, problem or _m("cannot_use"), hint)
 
 
 def _show_short(shell, etype, value, tb, tb_offset=None):
@@ -258,10 +365,7 @@ def _show_short(shell, etype, value, tb, tb_offset=None):
     # stays, so nbgrader still counts the test as failed.
     if issubclass(etype, NameError):
         name = str(value).split("'")[1] if "'" in str(value) else str(value)
-        text = (
-            f"✗ '{name}' is not defined yet.\n"
-            "Run the cell where you define it (and the cells above it), then run this check again."
-        )
+        text = _m("not_defined", name=name)
     else:
         text = f"✗ {value}"
     shell._showtraceback(etype, value, [text])
@@ -276,4 +380,5 @@ def _install() -> None:
         shell.set_custom_exc((CheckFailed, NameError), _show_short)
 
 
+_load_language()
 _install()
