@@ -33,16 +33,10 @@ from traitlets.config import Config
 from ..build.cells import cell_meta, kind_of, names_read, names_written
 from ..errors import GraderError
 from . import deadlines, pages
+from . import feedback_words as words
 from .collect import lms_marked_late
 from .folder import Cohort, exclusive
 
-STATUS_WORDS = {
-    "graded": "Graded.",
-    "flagged": "Graded; your trainer will look at a detail of your notebook.",
-    "timeout": "A cell ran too long, so the checks after it could not run.",
-    "crashed": "Python stopped while running your notebook, so the checks after it could not run.",
-    "malformed": "Your file could not be read as a notebook, so it could not be graded.",
-}
 CSS = """
 .grader-summary{border:2px solid #444;padding:1em;margin:1em auto;max-width:60em;
 font-family:sans-serif;font-size:15px}
@@ -65,7 +59,7 @@ class FeedbackRun:
         return len(self.pages)
 
 
-def question_titles(source) -> dict[str, str]:
+def question_titles(source, language: str = "en") -> dict[str, str]:
     """grade id → the heading above it in the lab (``2. What does each column reveal?``),
     with ``check 1 of 2`` where a question has several checks."""
     heading, found = "", {}
@@ -84,7 +78,7 @@ def question_titles(source) -> dict[str, str]:
     for title, ids in checks.items():
         for n, grade_id in enumerate(ids, start=1):
             if len(ids) > 1:
-                found[grade_id] = f"{title} (check {n} of {len(ids)})"
+                found[grade_id] = words.say(language, "check_n", title=title, n=n, total=len(ids))
     return found
 
 
@@ -125,7 +119,7 @@ def _check_message(output) -> str:
     return f"the check could not run on this answer ({ename}{': ' + evalue if evalue else ''})."
 
 
-def checks(graded, titles: dict[str, str]) -> list[dict]:
+def checks(graded, titles: dict[str, str], language: str = "en") -> list[dict]:
     """Each test of a graded notebook: title, points, passed, and the message to show."""
     answers, first_error, rows = [], None, []
     for cell in graded.cells:
@@ -149,50 +143,48 @@ def checks(graded, titles: dict[str, str]) -> list[dict]:
             if cause is None and str(error.get("ename")) in ("NameError", "NotRun"):
                 cause = (first_error[0], None, first_error[1]) if first_error else None
             if cause is not None:
-                row["message"] = (
-                    f"your code in “{titles.get(cause[0], cause[0])}” stopped with "
-                    f"{_own_error(cause[2])}, so this check could not use your answer: fix that "
-                    "error first."
-                )
+                title, error = titles.get(cause[0], cause[0]), _own_error(cause[2])
+                row["message"] = words.say(language, "own_error", title=title, error=error)
             else:
                 row["message"] = _check_message(error)
         rows.append(row)
     return rows
 
 
-def _summary(rows, record, late, penalty, ungraded, notebooks, zone) -> str:
+def _summary(rows, record, late, penalty, ungraded, notebooks, zone, language="en") -> str:
     items = []
     for row in rows:
         mark, css = ("✓", "grader-pass") if row["passed"] else ("✗", "grader-fail")
         text = f'<span class="{css}">{mark}</span> <b>{html.escape(row["title"])}</b> '
-        text += f"({row['points']:g} point(s))"
+        text += words.say(language, "points", points=row["points"])
         if not row["passed"]:
             text += ": " + html.escape(row["message"]).replace("\n", "<br>")
         items.append(f"<li>{text}</li>")
-    parts = ['<div class="grader-summary"><h2>Summary</h2>']
-    parts.append(f"<p>{html.escape(STATUS_WORDS.get(record.get('status', ''), ''))}</p>")
+    parts = [f'<div class="grader-summary"><h2>{words.say(language, "summary")}</h2>']
+    status = record.get("status", "")
+    status_text = words.say(language, status) if status in words.STATUSES else ""
+    parts.append(f"<p>{html.escape(status_text)}</p>")
     if record.get("score") is not None:
         score = float(record["score"]) - penalty
-        parts.append(f"<p>Score: {score:g} of {float(record.get('max_score', 0)):g}.</p>")
+        total = float(record.get("max_score", 0))
+        parts.append(f"<p>{words.say(language, 'score', score=score, total=total)}</p>")
     if late.submitted is not None:
         when = deadlines.local_text(late.submitted, zone)
-        line = f"Handed in {when}"
+        line = words.say(language, "handed_in", when=when)
         if late.due is not None:
-            line += f"; due {deadlines.local_text(late.due, zone)}"
-        words = late.words()
-        line += f" ({words})." if words else "."
+            line += words.say(language, "due", when=deadlines.local_text(late.due, zone))
+        late_words = late.words()
+        line += f" ({late_words})." if late_words else "."
         if penalty:
-            line += f" Late penalty: {penalty:g} point(s)."
+            line += words.say(language, "penalty", penalty=penalty)
         parts.append(f"<p>{html.escape(line)}</p>")
     if ungraded:
-        parts.append(
-            '<p class="grader-note">Your written answers have not been graded yet: they count '
-            "0 points on this page for now, so your score will go up when your trainer has "
-            "graded them.</p>"
-        )
+        parts.append(f'<p class="grader-note">{words.say(language, "ungraded")}</p>')
     if len(notebooks) > 1:
         names = ", ".join(html.escape(Path(n).stem + ".html") for n in notebooks)
-        parts.append(f"<p>This lab has {len(notebooks)} notebooks; a page for each: {names}.</p>")
+        parts.append(
+            f"<p>{words.say(language, 'notebooks', count=len(notebooks), names=names)}</p>"
+        )
     parts.append(f"<ul>{''.join(items)}</ul></div>")
     return "".join(parts)
 
@@ -231,7 +223,15 @@ def _feedback(cohort: Cohort, lab, students, allow_ungraded) -> FeedbackRun:
         )
     deadlines.refresh(cohort, lab.id)
     sources = {p.name: nbformat.read(p, as_version=4) for p in cohort.source_notebooks(lab.id)}
-    titles = {name: question_titles(nb) for name, nb in sources.items()}
+    cache: dict[tuple[str, str], dict[str, str]] = {}
+
+    def titles(name: str, language: str) -> dict[str, str]:
+        # A translated hand-in's summary names questions by the translated headings.
+        if (name, language) not in cache and name in sources:
+            source = words.translated_source(lab.id, sources[name], language)
+            cache[name, language] = question_titles(source, language)
+        return cache.get((name, language), {})
+
     run, exporter, zone = FeedbackRun(), _exporter(), deadlines.course_zone(cohort)
     for student in chosen:
         record = statuses.get(student)
@@ -285,6 +285,7 @@ def _pages(cohort: Cohort, lab, student, exporter, titles, context) -> list[Path
             page.write_text(pages.assemble(body, name, summary, CSS), encoding="utf-8")
             written.append(page)
             continue
+        language = words.language_of(cohort.submitted_dir(student, lab.id) / name)
         notebook = nbformat.read(graded_path, as_version=4)
         resources = {
             "nbgrader": {
@@ -300,7 +301,7 @@ def _pages(cohort: Cohort, lab, student, exporter, titles, context) -> list[Path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SAWarning)
             notebook, resources = GetGrades().preprocess(notebook, resources)
-        rows = checks(notebook, titles.get(name, {}))
+        rows = checks(notebook, titles(name, language), language)
         notebook, resources = ClearHiddenTests().preprocess(notebook, resources)
         pages.prepare(
             notebook,
@@ -309,7 +310,7 @@ def _pages(cohort: Cohort, lab, student, exporter, titles, context) -> list[Path
         )
         notebook, resources = CSSHTMLHeaderPreprocessor().preprocess(notebook, resources)
         rendered, _ = exporter.from_notebook_node(notebook, resources)
-        summary = _summary(rows, *context)
+        summary = _summary(rows, *context, language)
         page.write_text(pages.assemble(rendered, name, summary, CSS), encoding="utf-8")
         written.append(page)
     return written
