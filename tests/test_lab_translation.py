@@ -22,6 +22,7 @@ from grader import cohort as cohort_mod
 from grader import pipeline
 from grader.build import course, fixtures, lab_i18n, translated
 from grader.build.labsource import find_labs, read_lab
+from grader.cohort import feedback_checks, feedback_words
 from grader.cohort.autograde import autograde
 from grader.cohort.collect import collect
 from grader.cohort.feedback import feedback
@@ -209,3 +210,17 @@ def test_a_cohort_mixing_languages_is_graded_alike_with_feedback_in_each_languag
     assert "1. ¿Cuántos abonados hay?" in pages["es_perfect"]
     assert "<h2>Summary</h2>" in pages["en_perfect"]
     assert "Resumen" not in pages["en_perfect"]
+
+
+def test_a_failed_checks_message_is_put_into_the_learners_language():
+    table = feedback_words.lab_text(LAB, LANGUAGE)
+    message = (
+        "n_subscribers: expected a whole number (int), but got a text (str).\n"
+        "Hint: len() of a table gives its number of rows."
+    )
+    assert feedback_checks.translate(message, LANGUAGE, table) == (
+        "n_subscribers: se esperaba un número entero (int), pero se recibió un texto (str).\n"
+        "Pista: len() de una tabla da su cantidad de filas."
+    )
+    assert feedback_checks.translate(message, "en", table) == message
+    assert feedback_checks.translate("not a check", LANGUAGE, table) == "not a check"

@@ -32,7 +32,7 @@ from traitlets.config import Config
 
 from ..build.cells import cell_meta, kind_of, names_read, names_written
 from ..errors import GraderError
-from . import deadlines, pages
+from . import deadlines, feedback_checks, pages
 from . import feedback_words as words
 from .collect import lms_marked_late
 from .folder import Cohort, exclusive
@@ -119,7 +119,7 @@ def _check_message(output) -> str:
     return f"the check could not run on this answer ({ename}{': ' + evalue if evalue else ''})."
 
 
-def checks(graded, titles: dict[str, str], language: str = "en") -> list[dict]:
+def checks(graded, titles: dict[str, str], language: str = "en", table=None) -> list[dict]:
     """Each test of a graded notebook: title, points, passed, and the message to show."""
     answers, first_error, rows = [], None, []
     for cell in graded.cells:
@@ -146,7 +146,8 @@ def checks(graded, titles: dict[str, str], language: str = "en") -> list[dict]:
                 title, error = titles.get(cause[0], cause[0]), _own_error(cause[2])
                 row["message"] = words.say(language, "own_error", title=title, error=error)
             else:
-                row["message"] = _check_message(error)
+                message = _check_message(error)
+                row["message"] = feedback_checks.translate(message, language, table or {})
         rows.append(row)
     return rows
 
@@ -301,7 +302,8 @@ def _pages(cohort: Cohort, lab, student, exporter, titles, context) -> list[Path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SAWarning)
             notebook, resources = GetGrades().preprocess(notebook, resources)
-        rows = checks(notebook, titles(name, language), language)
+        table = words.lab_text(lab.id, language)
+        rows = checks(notebook, titles(name, language), language, table)
         notebook, resources = ClearHiddenTests().preprocess(notebook, resources)
         pages.prepare(
             notebook,

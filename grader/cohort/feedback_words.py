@@ -97,3 +97,11 @@ def translated_source(lab_id: str, source: nbformat.NotebookNode, language: str)
     if language == "en" or not path.is_file():
         return source
     return lab_i18n.translate_notebook(source, lab_i18n.translations(path, language), language)
+
+
+def lab_text(lab_id: str, language: str) -> dict[str, str]:
+    """English → ``language`` for the lab's own text (its checks' problems and hints)."""
+    path = LABS / lab_id / f"{lab_id}.md"
+    if language == "en" or not path.is_file():
+        return {}
+    return lab_i18n.translations(path, language)
