@@ -20,7 +20,7 @@ import yaml
 
 from grader import cohort as cohort_mod
 from grader import pipeline
-from grader.build import course, fixtures, lab_i18n, translated
+from grader.build import course, fixtures, lab_i18n, mistakes, translated
 from grader.build.labsource import find_labs, read_lab
 from grader.cohort import feedback_checks, feedback_words
 from grader.cohort.autograde import autograde
@@ -224,3 +224,28 @@ def test_a_failed_checks_message_is_put_into_the_learners_language():
     )
     assert feedback_checks.translate(message, "en", table) == message
     assert feedback_checks.translate("not a check", LANGUAGE, table) == "not a check"
+
+
+@pytest.mark.slow
+def test_wrong_answers_lose_points_in_spanish_and_get_spanish_hints(build):
+    """``labs/<id>/mistakes.yml`` through the Spanish student version: each loses points, and a
+    visible check that catches it says so in Spanish, with a hint."""
+    folder = translated.folder(build.paths, LANGUAGE, "release", LAB)
+    source_folder = translated.folder(build.paths, LANGUAGE, "source", LAB)
+    release = nbformat.read(folder / f"{LAB}.ipynb", 4)
+    source = nbformat.read(source_folder / f"{LAB}.ipynb", 4)
+    found = mistakes.load_mistakes(LABS / LAB / f"{LAB}.md", _lab(LAB).notebook)
+    notebooks = [mistakes.learner_notebook(release, source)] + [
+        mistakes.learner_notebook(release, source, {m.grade_id: m.code}) for m in found
+    ]
+    perfect, *mutants = mistakes.meet_many(notebooks, folder)
+    assert perfect.score.points == perfect.score.max_points > 0
+    hinted = 0
+    for mistake, met in zip(found, mutants, strict=True):
+        assert met.score.points < perfect.score.points, f"not caught: {mistake.why}"
+        for check, message in met.visible_failures.items():
+            assert "Hint:" not in message, f"{check}: {message!r}"
+            if "no está definido" not in message:
+                assert "\nPista: " in message, f"{check}: {message!r}"
+                hinted += 1
+    assert hinted
