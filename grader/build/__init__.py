@@ -6,6 +6,9 @@
 - ``mistakes``: plausible wrong answers that must lose points.
 - ``fixtures``: blank and perfect demo students.
 - ``bundle``: the deterministic zip a learner gets.
+- ``lab_i18n``: a lab's text as a gettext catalogue per language (``labs/<id>/locales``), and
+  its notebook with the markdown translated; ``translated``: that student version, gated and
+  zipped (``zips/<language>/<id>.zip``).
 - ``learner_env``: the learner's requirements (the course's pins of a few packages) and the
   install steps the zips and the book give.
 - ``environment``: this Python for nbgrader and Jupyter kernels.
