@@ -37,10 +37,6 @@ WORDS = {
         "en": "This lab has {count} notebooks; a page for each: {names}.",
         "es": "Este laboratorio tiene {count} cuadernos; una página para cada uno: {names}.",
     },
-    "not_handed_in": {
-        "en": "{name} was not handed in, so it scores 0.",
-        "es": "{name} no fue entregado, por lo que obtiene 0 puntos.",
-    },
     "own_error": {
         "en": "your code in “{title}” stopped with {error}, so this check could not use your "
         "answer: fix that error first.",
