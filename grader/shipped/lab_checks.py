@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 try:
     import pandas as pd
@@ -60,7 +61,14 @@ def _type_name(value: object) -> str:
 
 
 def _short(label: object) -> str:
-    """A label of the learner's, quoted short: their data, not a channel for anything else."""
+    """A label of the learner's, quoted short: their data, not a channel for anything else.
+
+    Not quoted at all once the grader has called one of their functions (in its test kernel,
+    ``answer_io`` counts the calls): that function may have been given a hidden test's inputs,
+    and whatever it returned is theirs to shape, labels included."""
+    grader_io = sys.modules.get("answer_io")
+    if grader_io is not None and getattr(grader_io, "_COUNT", [0])[0]:
+        return "(a label of yours)"
     text = repr(label)
     return text if len(text) <= 24 else text[:23] + "…"
 
