@@ -106,3 +106,22 @@ def test_a_read_only_cell_stops_with_a_plain_message_before_using_a_wrong_answer
         needs(counts, pd.Series, "events_per_day", "question 4", lambda: False, "too many days")
     with pytest.raises(CheckFailed, match="cannot use it"):  # a condition that fails itself
         needs(counts, pd.Series, "events_per_day", "question 4", lambda: counts.no_such_thing)
+
+
+def test_labels_are_not_quoted_once_the_grader_called_a_learners_function(monkeypatch):
+    import sys
+    import types
+
+    frame = pd.DataFrame({"a": [1], "SECRET-FROM-A-HIDDEN-INPUT": [2]})
+    with pytest.raises(CheckFailed, match="SECRET") as before:
+        check_columns(frame, ["a"], "table")
+    assert "SECRET" in str(before.value)  # the learner's own column, named to help them
+    # In the grader's test kernel, after a call: the function may have seen a hidden input.
+    monkeypatch.setitem(sys.modules, "answer_io", types.SimpleNamespace(_COUNT=[1]))
+    for check in (
+        lambda: check_columns(frame, ["a"], "table"),
+        lambda: check_equal(pd.Series([1], index=["SECRET-X"]), pd.Series([1], index=["x"]), "s"),
+    ):
+        with pytest.raises(CheckFailed) as after:
+            check()
+        assert "SECRET" not in str(after.value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import sys
 from pathlib import Path
 
 try:
@@ -75,6 +76,7 @@ MESSAGES = {
         "es": "{wrong} de {total} entradas no son correctas ({examples}…).",
     },
     "not_right": {"en": "that is not right.", "es": "eso no es correcto."},
+    "hidden_label": {"en": "(a label of yours)", "es": "(una etiqueta suya)"},
     "wrong_number": {"en": "the number is not right.", "es": "el número no es correcto."},
     "changed_data": {
         "en": "it changed the data it was given; work on a copy (table.copy()).",
@@ -166,7 +168,14 @@ def _type_name(value: object) -> str:
 
 
 def _short(label: object) -> str:
-    """A label of the learner's, quoted short: their data, not a channel for anything else."""
+    """A label of the learner's, quoted short: their data, not a channel for anything else.
+
+    Not quoted at all once the grader has called one of their functions (in its test kernel,
+    ``answer_io`` counts the calls): that function may have been given a hidden test's inputs,
+    and whatever it returned is theirs to shape, labels included."""
+    grader_io = sys.modules.get("answer_io")
+    if grader_io is not None and getattr(grader_io, "_COUNT", [0])[0]:
+        return _m("hidden_label")
     text = repr(label)
     return text if len(text) <= 24 else text[:23] + "…"
 
