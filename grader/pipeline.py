@@ -159,6 +159,7 @@ def build(
             book=with_book and editions.SOURCE in languages,
             pdf=result.pdf is not None,
             languages=list(languages) if with_book else [],
+            pending_labs=result.pending_labs,
         )
     echo(f"Done in {time.perf_counter() - started:.0f} s.")
     return result

@@ -30,10 +30,16 @@ def built(tmp_path_factory) -> pipeline.BuildResult:
     if record is None:
         return pipeline.build(build_dir=build_dir, with_book=False, echo=lambda _: None)
     paths = BuildPaths(build_dir)
-    for part in ("data", "course", "zips"):
+    # The data, the course, the zips and each language's translated labs (labs-es, ...).
+    for part in ("data", "course", "zips", *(p.name for p in DEFAULT_BUILD.glob("labs-*"))):
         shutil.copytree(DEFAULT_BUILD / part, build_dir / part)
     environment.prepare(build_dir)
-    return pipeline.BuildResult(paths=paths, seed=record["seed"], labs=record["labs"])
+    return pipeline.BuildResult(
+        paths=paths,
+        seed=record["seed"],
+        labs=record["labs"],
+        pending_labs=record["pending_labs"],
+    )
 
 
 @pytest.fixture

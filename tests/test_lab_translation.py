@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from grader import cohort as cohort_mod
-from grader import pipeline
 from grader.build import course, fixtures, lab_i18n, mistakes, translated
 from grader.build.labsource import find_labs, read_lab
 from grader.cohort import feedback_checks, feedback_words
@@ -145,31 +144,9 @@ def test_a_changed_paragraph_comes_back_fuzzy_and_shows_in_english(tmp_path):
     assert any(c.source.startswith("Plot it now") for c in notebook.cells)
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory):
-    """lab id → a build of that lab alone (data, gates, zips in both languages), made once."""
-    done = {}
-
-    def build(lab_id: str) -> pipeline.BuildResult:
-        if lab_id not in done:
-            root = tmp_path_factory.mktemp(f"build-{lab_id}")
-            done[lab_id] = pipeline.build(
-                build_dir=root, only=lab_id, with_book=False, echo=lambda _: None
-            )
-        return done[lab_id]
-
-    return build
-
-
-@pytest.fixture(scope="module")
-def build(builds):
-    return builds(LAB)
-
-
 @pytest.mark.parametrize("lab_id", DONE)
-def test_the_spanish_release_has_the_english_cells_and_tests(builds, lab_id):
-    build = builds(lab_id)
-    paths = build.paths
+def test_the_spanish_release_has_the_english_cells_and_tests(built, lab_id):
+    paths = built.paths
     english = nbformat.read(course.release_dir(paths.course, lab_id) / f"{lab_id}.ipynb", 4)
     folder = translated.folder(paths, LANGUAGE, "release", lab_id)
     spanish = nbformat.read(folder / f"{lab_id}.ipynb", 4)
@@ -181,7 +158,7 @@ def test_the_spanish_release_has_the_english_cells_and_tests(builds, lab_id):
         if en.cell_type == "code" or en.metadata["nbgrader"].get("solution"):
             assert en == es
     assert spanish.cells[0].source.startswith("# Laboratorio ")
-    assert build.pending_labs == {LANGUAGE: []}
+    assert built.pending_labs == {LANGUAGE: []}
     # The checks' text ships without a word of the hidden tests.
     shipped = json.loads((folder / lab_i18n.TEXT_FILE).read_text(encoding="utf-8"))
     hidden = {m.text for m in lab_i18n.messages(_lab(lab_id).notebook) if m.hidden}
@@ -195,8 +172,8 @@ def test_the_spanish_release_has_the_english_cells_and_tests(builds, lab_id):
 
 
 @pytest.mark.slow
-def test_a_cohort_mixing_languages_is_graded_alike_with_feedback_in_each_language(build, tmp_path):
-    paths = build.paths
+def test_a_cohort_mixing_languages_is_graded_alike_with_feedback_in_each_language(built, tmp_path):
+    paths = built.paths
     es_release = translated.folder(paths, LANGUAGE, "release", LAB) / f"{LAB}.ipynb"
     es_source = translated.folder(paths, LANGUAGE, "source", LAB) / f"{LAB}.ipynb"
     en_release = course.release_dir(paths.course, LAB) / f"{LAB}.ipynb"
@@ -249,10 +226,10 @@ def test_a_failed_checks_message_is_put_into_the_learners_language():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lab_id", DONE)
-def test_wrong_answers_lose_points_in_spanish_and_get_spanish_hints(builds, lab_id):
+def test_wrong_answers_lose_points_in_spanish_and_get_spanish_hints(built, lab_id):
     """``labs/<id>/mistakes.yml`` through the Spanish student version: each loses points, and a
     visible check that catches it says so in Spanish, with a hint."""
-    paths = builds(lab_id).paths
+    paths = built.paths
     folder = translated.folder(paths, LANGUAGE, "release", lab_id)
     source_folder = translated.folder(paths, LANGUAGE, "source", lab_id)
     release = nbformat.read(folder / f"{lab_id}.ipynb", 4)

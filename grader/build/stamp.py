@@ -60,6 +60,7 @@ def write(
     book: bool,
     pdf: bool,
     languages: list[str] | None = None,
+    pending_labs: dict[str, list[str]] | None = None,
 ) -> None:
     """``book`` and ``pdf``: the English edition and its PDF; ``languages``: every edition built."""
     record = {
@@ -71,6 +72,8 @@ def write(
         "book": book,
         "pdf": pdf,
         "languages": sorted(languages or []),
+        # Per language, the labs whose translation is incomplete (built in English text).
+        "pending_labs": pending_labs or {},
     }
     (paths.root / NAME).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
