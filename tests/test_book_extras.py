@@ -96,12 +96,13 @@ def test_the_start_page_links_to_the_pdf_only_when_it_is_printed():
 
 
 def test_start_page_numbers_come_from_the_labs():
+    from grader.book import lab_words
     from grader.build.labsource import find_labs, read_lab
     from grader.paths import LABS
 
     labs = [read_lab(p) for p in find_labs(LABS)]
-    values = book.lab_substitutions(labs)
-    assert values["labs_count"] == book._NUMBER_WORDS[len(labs)]
+    values = lab_words.lab_substitutions(labs)
+    assert values["labs_count"] == lab_words.ENGLISH.numbers[len(labs)]
     low, high = min(lab.minutes for lab in labs), max(lab.minutes for lab in labs)
     assert values["labs_minutes"] == (f"{low}" if low == high else f"{low} to {high}")
     for lab in labs:

@@ -25,7 +25,7 @@ from ..build import learner_env
 from ..build.labsource import Lab
 from ..errors import GraderError
 from ..paths import BOOK, BuildPaths
-from . import data_appendix, spanish
+from . import data_appendix, lab_words, spanish
 from .editions import LOCALE_DIR, SOURCE, Edition, pdf_name, pending_pages
 from .pdf import PDF_NAME
 
@@ -145,37 +145,6 @@ def generated_pages(pdf: bool, language: str = SOURCE) -> dict[str, str]:
     }
 
 
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
-def _lab_link(lab: Lab) -> str:
-    return f"{{doc}}`{lab.title.split(':')[0]} </labs/{lab.id}>`"
-
-
-def lab_substitutions(labs: list[Lab]) -> dict[str, str]:
-    """Numbers and lists about the labs that the start page quotes, taken from the labs
-    themselves (one source: a lab's front matter), as MyST substitutions."""
-    labs = sorted(labs, key=lambda lab: lab.id)
-    count = len(labs)
-    pairs = []
-    # In the order of the lessons (Lab 7 follows Lesson 8, before the capstone of Lesson 9).
-    for lab in sorted((lab for lab in labs if lab.lesson), key=lambda lab: lab.lesson):
-        number = Path(lab.lesson).name.split("-")[0].lstrip("0") or "0"
-        pairs.append(f"{{doc}}`Lesson {number} </{lab.lesson}>` to {_lab_link(lab)}")
-    pairs_text = ", ".join(pairs[:-1]) + " and " + pairs[-1] if len(pairs) > 1 else "".join(pairs)
-    minutes = sorted({lab.minutes for lab in labs})
-    span = f"{minutes[0]}" if len(minutes) == 1 else f"{minutes[0]} to {minutes[-1]}"
-    return {
-        "labs_count": _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count),
-        "labs_first": _lab_link(labs[0]) if labs else "",
-        "labs_last": _lab_link(labs[-1]) if labs else "",
-        "labs_pairs": pairs_text,
-        "labs_minutes": span,
-        "learner_download_mb": str(learner_env.DOWNLOAD_MB),
-        "learner_installed_mb": str(learner_env.INSTALLED_MB),
-    }
-
-
 def stage(
     paths: BuildPaths,
     labs: list[tuple[Lab, Path, Path]],
@@ -203,9 +172,8 @@ def stage(
     data_appendix.write(staging, seed, write_if_changed)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["cache"] = str(_execution_cache(paths, seed).resolve())
-    substitutions = lab_substitutions([lab for lab, _, _ in labs])
-    if not edition.is_source:
-        substitutions = spanish.lab_substitutions([lab for lab, _, _ in labs])
+    words = lab_words.ENGLISH if edition.is_source else lab_words.SPANISH
+    substitutions = lab_words.lab_substitutions([lab for lab, _, _ in labs], words)
     config.setdefault("parse", {})["myst_substitutions"] = substitutions
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     if switch_to:
