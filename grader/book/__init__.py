@@ -9,7 +9,8 @@
   ``sphinx_a11y`` one that fixes what axe-core finds in the theme's HTML.
 - ``editions``: the book's languages (English, the source, and Spanish) and where each is
   staged and built; ``catalogues``: their gettext catalogues (``grader translate``);
-  ``spanish``: the Spanish edition's generated pieces; ``sphinx_i18n``: the language switch
+  ``spanish``: the Spanish edition's generated pieces; ``lab_words``: the start
+  page's lab numbers in each edition's words; ``sphinx_i18n``: the language switch
   and the note on pages not yet translated.
 
 May import: ``grader.errors``, ``grader.paths`` and ``grader.build`` (to read labs). Never

@@ -1,9 +1,9 @@
 """The Spanish edition's generated pieces: what the build writes, not what gettext translates.
 
 Pages are translated in their catalogues (``book/locales/es``). A few pieces never pass through
-a catalogue: the start page's numbers and lists about the labs (MyST substitutions, replaced
-before Sphinx extracts messages) and the PDF's link (raw HTML). They are written here, in the
-same words as the catalogues and the terminology table (``i18n/terminology.yml``).
+a catalogue: the book's title, the search box's text and the PDF's link (raw HTML); the start
+page's numbers about the labs are in ``lab_words``. They are written here, in the same words
+as the catalogues and the terminology table (``i18n/terminology.yml``).
 """
 
 from __future__ import annotations
