@@ -19,8 +19,9 @@ from conftest import main_build
 from langdetect import DetectorFactory, detect_langs
 
 from grader import pipeline
-from grader.book import catalogues, editions
+from grader.book import catalogues, data_appendix, editions
 from grader.book import html as book
+from grader.build.labsource import find_labs
 from grader.paths import DEFAULT_BUILD, LABS, ROOT
 
 LANGUAGE = "es"
@@ -33,6 +34,8 @@ NOT_PAGES = {"_static", "_sources", "_images", "_downloads", "reports", LANGUAGE
 # Pages Sphinx writes itself (index, search), not from a catalogue.
 GENERATED = {"genindex", "search", "index"}
 SHORT = 60
+# Pages the build writes in Spanish itself (editions.NATIVE): no catalogue, the same checks.
+NATIVE_PAGES = sorted([f"labs/{p.stem}" for p in find_labs(LABS)] + data_appendix.docnames())
 
 DetectorFactory.seed = 0  # langdetect samples at random: the same verdict on every run
 
@@ -87,7 +90,7 @@ def test_each_edition_says_its_language_and_links_to_the_other(html):
 
 
 def test_pending_pages_say_so_and_translated_pages_do_not(html):
-    for page in catalogues.pages(LANGUAGE):
+    for page in sorted(set(catalogues.pages(LANGUAGE)) | set(NATIVE_PAGES)):
         path = html / LANGUAGE / f"{page}.html"
         if page == TEMPLATES or not path.exists():
             continue
@@ -96,7 +99,7 @@ def test_pending_pages_say_so_and_translated_pages_do_not(html):
 
 
 def test_the_pending_list_names_only_pages_that_exist():
-    pages = set(catalogues.pages(LANGUAGE)) - {TEMPLATES}
+    pages = (set(catalogues.pages(LANGUAGE)) | set(NATIVE_PAGES)) - {TEMPLATES}
     unknown = sorted(PENDING - pages)
     assert unknown == [], f"{editions.pending_file(LANGUAGE)} names pages that do not exist"
 
@@ -267,6 +270,15 @@ def test_no_english_paragraph_on_a_translated_page(html, page):
     assert left == [], f"es/{page}.html still has English paragraphs:\n" + "\n".join(
         f"  - {t[:160]}" for t in left
     )
+
+
+@pytest.mark.parametrize("page", sorted(set(NATIVE_PAGES) - PENDING))
+def test_no_english_paragraph_on_a_page_the_build_writes_in_spanish(html, page):
+    assert editions.is_native(page)
+    assert not catalogues.catalogue(LANGUAGE, page).exists(), (
+        f"{page} is written in Spanish by the build: remove its catalogue"
+    )
+    test_no_english_paragraph_on_a_translated_page(html, page)
 
 
 def test_the_spanish_pdf_is_printed_beside_the_spanish_edition():

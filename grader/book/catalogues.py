@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 
 from ..errors import GraderError
 from ..paths import BOOK, BuildPaths
-from .editions import LOCALE_DIR
+from .editions import LOCALE_DIR, is_native
 
 LOCALES = BOOK / LOCALE_DIR
 
@@ -97,6 +97,10 @@ def extract(paths: BuildPaths, staging: Path, seed: int) -> Path:
     ]  # fmt: skip
     with log_file.open("w", encoding="utf-8") as log:
         run = subprocess.run(cmd, check=False, stdout=log, stderr=subprocess.STDOUT, env=env)
+    if run.returncode == 0:
+        for template in sorted(out.rglob("*.pot")):
+            if is_native(template.relative_to(out).with_suffix("").as_posix()):
+                template.unlink()  # written in each language by the build: no catalogue
     if run.returncode != 0:
         raise GraderError(
             "Sphinx could not extract the book's messages for translation",

@@ -25,6 +25,15 @@ LOCALE_DIR = "locales"
 # Pages whose translation is not finished yet: one docname a line, '#' starts a comment.
 I18N = ROOT / "i18n"
 PDF_STEM = "unlocking-private-data"
+# Folders of pages the build generates in each edition's own language (each lab's student
+# version, from the lab's catalogue in labs/<id>/locales; the data cards, from synthetic_data's
+# Spanish templates). They have no book catalogue: gettext would translate them twice.
+NATIVE = ("labs", "appendix/data")
+
+
+def is_native(docname: str) -> bool:
+    """Whether ``docname`` is written by the build in each edition's language."""
+    return any(docname == f or docname.startswith(f + "/") for f in NATIVE)
 
 
 def pdf_name(language: str) -> str:
