@@ -92,6 +92,11 @@ register_book_commands(main, _fail)
 # --- Running a cohort --------------------------------------------------------------------------
 
 DEFAULT_COURSE = Path("cohort")
+# The languages a lab's student version is built in (grader/build/lab_i18n.py).
+_language_option = click.option(
+    "--language", type=click.Choice(["en", "es"]), default="en", show_default=True,
+    help="The student version's language: same cells, tests and points in each.",
+)  # fmt: skip
 _course_option = click.option(
     "--course",
     "course_dir",
@@ -200,20 +205,14 @@ def roster_list(course_dir: Path) -> None:
 @main.command()
 @click.argument("lab")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Zip to write.")
+@_language_option
 @_course_option
-def release(lab: str, out: Path | None, course_dir: Path) -> None:
-    """Pack LAB's student version (notebook, data, checks, README) as a zip for learners.
-
-    Upload it to your LMS or put it on a shared folder. It is checked for leaks (solution code
-    or hidden tests) before it is written.
-    """
+def release(lab: str, out: Path | None, language: str, course_dir: Path) -> None:
+    """Pack LAB's student version (notebook, data, checks, README) as a zip for learners, in
+    English or Spanish (zips/es/); one cohort may mix them. Checked for leaks first."""
     from .cohort.release import release as run_release
 
-    def action():
-        path = run_release(_open(course_dir), lab, out)
-        click.echo(f"✓ {path}")
-
-    _run(course_dir, action)
+    _run(course_dir, lambda: click.echo(f"✓ {run_release(_open(course_dir), lab, out, language)}"))
 
 
 @main.command()

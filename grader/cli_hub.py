@@ -111,16 +111,24 @@ def register(main, _run, _open, _course_option) -> None:
 
     @hub.command("release")
     @click.argument("lab")
+    @click.option(
+        "--language",
+        type=click.Choice(["en", "es"]),
+        default="en",
+        show_default=True,
+        help="The student version's language (one per lab on a hub).",
+    )
     @_hub_option
-    def hub_release(lab, hub_dir) -> None:
+    def hub_release(lab, language, hub_dir) -> None:
         """Put LAB's student version in the exchange: learners fetch it in their Assignments tab.
 
-        It is checked for leaks first, as `release` does. Releasing again replaces it.
+        It is checked for leaks first, as `release` does. Releasing again replaces it (so
+        `--language es` after English hands out the Spanish version from then on).
         """
         from .hub import open_hub
         from .hub.exchange import release
 
-        _run(hub_dir, lambda: click.echo(f"✓ {release(open_hub(hub_dir), lab)}"))
+        _run(hub_dir, lambda: click.echo(f"✓ {release(open_hub(hub_dir), lab, language)}"))
 
     @hub.command("collect")
     @click.argument("lab")

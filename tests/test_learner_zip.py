@@ -20,7 +20,7 @@ import zipfile
 import nbformat
 import pytest
 
-from grader.build import bundle, fixtures, learner_env
+from grader.build import bundle, fixtures, learner_env, translated
 from grader.build.course import source_dir
 from grader.build.labsource import find_labs, read_lab
 from grader.paths import LABS
@@ -28,9 +28,19 @@ from grader.paths import LABS
 LAB_IDS = [p.stem for p in find_labs(LABS)]
 
 
-def _read(built, lab_id: str, name: str) -> bytes:
-    with zipfile.ZipFile(built.paths.release_zip(lab_id)) as archive:
+def _zip(built, lab_id: str, language: str = "en"):
+    if language == "en":
+        return built.paths.release_zip(lab_id)
+    return translated.zip_path(built.paths, language, lab_id)
+
+
+def _read(built, lab_id: str, name: str, language: str = "en") -> bytes:
+    with zipfile.ZipFile(_zip(built, lab_id, language)) as archive:
         return archive.read(f"{lab_id}/{name}")
+
+
+# What each language's README says where the English one says "Set up once".
+SETUP_HEADING = {"en": "Set up once", "es": "Instalar una sola vez"}
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)
@@ -74,10 +84,13 @@ def test_the_learner_packages_cover_every_import_of_every_lab():
     assert missing == {}, f"add these to learner_env.PACKAGES (and pin them): {missing}"
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("lab_id", LAB_IDS)
-def test_the_zip_has_the_self_check_and_the_install_steps(built, lab_id):
-    assert _read(built, lab_id, bundle.SELF_CHECK_NAME) == bundle.SELF_CHECK.read_bytes()
-    readme = _read(built, lab_id, "README.txt").decode("utf-8")
+def test_the_zip_has_the_self_check_and_the_install_steps(built, lab_id, language):
+    assert _read(built, lab_id, bundle.SELF_CHECK_NAME, language) == bundle.SELF_CHECK.read_bytes()
+    readme = _read(built, lab_id, "README.txt", language).decode("utf-8")
+    assert SETUP_HEADING[language] in readme
+    assert learner_env.setup_steps(markdown=False, language=language)[:60] in readme
     for needed in (
         learner_env.FILE_NAME,
         "Windows",
@@ -135,10 +148,22 @@ def test_zip_dates_follow_the_sources_and_the_same_sources_give_the_same_bytes(
         assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
 
 
+# What the self-check says when the first answer is right and the second is missing.
+SAYS = {
+    "en": ("✓ q1_count_tests", "✗ q2_roles_subscribers_tests", "visible checks pass"),
+    "es": (
+        "✓ q1_count_tests (1 punto(s))",
+        "✗ q2_roles_subscribers_tests",
+        "verificaciones visibles",
+    ),
+}
+
+
 @pytest.mark.slow
-def test_a_learner_checks_their_lab_from_the_unzipped_folder(built, tmp_path):
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_learner_checks_their_lab_from_the_unzipped_folder(built, tmp_path, language):
     lab_id = LAB_IDS[0]
-    with zipfile.ZipFile(built.paths.release_zip(lab_id)) as archive:
+    with zipfile.ZipFile(_zip(built, lab_id, language)) as archive:
         archive.extractall(tmp_path)
     folder = tmp_path / lab_id
     notebook = folder / f"{lab_id}.ipynb"
@@ -155,7 +180,22 @@ def test_a_learner_checks_their_lab_from_the_unzipped_folder(built, tmp_path):
         check=False,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "✓ q1_count_tests" in run.stdout
-    assert "✗ q2_roles_subscribers_tests" in run.stdout
-    assert "visible checks pass" in run.stdout
+    for said in SAYS[language]:
+        assert said in run.stdout, run.stdout
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_spanish_install_steps_are_the_start_pages_translation():
+    # One Spanish text: the zips and lab pages (learner_env) and the start page (its catalogue).
+    from grader.book import catalogues
+
+    catalogue = {
+        m.id: m.string for m in catalogues.messages(catalogues.catalogue("es", "start-here"))
+    }
+    english = learner_env.setup_steps(markdown=True).split("\n\n")
+    spanish = learner_env.setup_steps(markdown=True, language="es").split("\n\n")
+    assert len(english) == len(spanish)
+    for en, es in zip(english, spanish, strict=True):
+        if en.startswith("```"):
+            continue  # commands, the same in both
+        assert catalogue.get(en) == es, f"start-here.po translates {en[:60]!r} otherwise"

@@ -21,7 +21,7 @@ import yaml
 
 import synthetic_data
 
-from ..build import learner_env
+from ..build import learner_env, translated
 from ..build.labsource import Lab
 from ..errors import GraderError
 from ..paths import BOOK, BuildPaths
@@ -94,20 +94,45 @@ def _sync_tree(source: Path, target: Path, keep: set[str]) -> None:
             path.rmdir()
 
 
-def lab_page(lab: Lab, release_notebook: Path, zip_name: str) -> nbformat.NotebookNode:
+def lab_page(
+    lab: Lab, release_notebook: Path, zip_name: str, language: str = SOURCE
+) -> nbformat.NotebookNode:
+    """The book's page of a lab: its student version in ``language``, with a note on top."""
     notebook = nbformat.read(release_notebook, as_version=4)
-    lesson = f"\n\n**Lesson:** {{doc}}`/{lab.lesson}`" if lab.lesson else ""
-    note = LAB_NOTE.format(
+    english = language == SOURCE
+    lesson_line = "\n\n**Lesson:** {{doc}}`/{lesson}`" if english else spanish.LESSON
+    lesson = lesson_line.format(lesson=lab.lesson) if lab.lesson else ""
+    note = (LAB_NOTE if english else spanish.LAB_NOTE).format(
         zip_name=zip_name,
         notebook=lab.notebook_name,
         minutes=lab.minutes,
         lesson=lesson,
         installed=learner_env.INSTALLED_MB,
-        setup=learner_env.setup_steps(markdown=True),
+        setup=learner_env.setup_steps(markdown=True, language=language),
     )
     title_first = notebook.cells and notebook.cells[0].source.lstrip().startswith("# ")
     notebook.cells.insert(1 if title_first else 0, nbformat.v4.new_markdown_cell(note))
     return notebook
+
+
+def edition_labs(
+    paths: BuildPaths, labs: list[tuple[Lab, Path, Path]], language: str
+) -> list[tuple[Lab, Path, Path]]:
+    """Each lab's student version and zip in ``language`` (built by ``build.translated``)."""
+    if language == SOURCE:
+        return labs
+    chosen = []
+    for lab, _, _ in labs:
+        notebook = translated.folder(paths, language, "release", lab.id) / lab.notebook_name
+        zip_path = translated.zip_path(paths, language, lab.id)
+        if not notebook.exists() or not zip_path.exists():
+            raise GraderError(
+                f"{lab.id} has no {language} student version yet, so the {language} book "
+                "cannot show it",
+                "run `python -m grader build` once without --only",
+            )
+        chosen.append((lab, notebook, zip_path))
+    return chosen
 
 
 def _execution_cache(paths: BuildPaths, seed: int) -> Path:
@@ -131,16 +156,16 @@ def _execution_cache(paths: BuildPaths, seed: int) -> Path:
 def generated_pages(pdf: bool, language: str = SOURCE) -> dict[str, str]:
     """File name → text of the pieces the start page includes from ``_generated/``.
 
-    The install steps are translated like any page (their messages are in the start page's
-    catalogue); the PDF's link is raw HTML, which gettext does not translate, so each edition
-    gets its own.
+    Both are written in the edition's language: the install steps are the same text as on
+    each lab's page and in each zip's README (``learner_env``), and the PDF's link is raw HTML,
+    which gettext does not translate.
     """
     if language == SOURCE:
         offline = PDF_LINK.format(pdf=PDF_NAME) if pdf else NO_PDF
     else:
         offline = spanish.offline_pdf(pdf_name(language), pdf)
     return {
-        "learner-setup.md": learner_env.setup_steps(markdown=True) + "\n",
+        "learner-setup.md": learner_env.setup_steps(markdown=True, language=language) + "\n",
         "offline-pdf.md": offline + "\n",
     }
 
@@ -165,8 +190,8 @@ def stage(
     _sync_tree(BOOK, staging, keep={"labs", "_build", "conf.py", data_appendix.FOLDER, GENERATED})
     for name, text in generated_pages(pdf, language).items():
         write_if_changed(staging / GENERATED / name, text.encode("utf-8"))
-    for lab, release_notebook, zip_path in labs:
-        page = lab_page(lab, release_notebook, zip_path.name)
+    for lab, release_notebook, zip_path in edition_labs(paths, labs, language):
+        page = lab_page(lab, release_notebook, zip_path.name, language)
         write_if_changed(staging / "labs" / f"{lab.id}.ipynb", nbformat.writes(page).encode())
         write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
     data_appendix.write(staging, seed, write_if_changed)

@@ -1,7 +1,7 @@
 """The Spanish edition's generated pieces: what the build writes, not what gettext translates.
 
 Pages are translated in their catalogues (``book/locales/es``). A few pieces never pass through
-a catalogue: the book's title, the search box's text and the PDF's link (raw HTML); the start
+a catalogue: each lab's page (the Spanish student version, with this note), the book's title, the search box's text and the PDF's link (raw HTML); the start
 page's numbers about the labs are in ``lab_words``. They are written here, in the same words
 as the catalogues and the terminology table (``i18n/terminology.yml``).
 """
@@ -11,6 +11,20 @@ from __future__ import annotations
 # The book's title, in the browser's tab and the sidebar (html_title).
 TITLE = "Abrir los datos en manos privadas para el bien público"
 SEARCH = "Buscar en este libro..."
+# The note at the top of a lab's page (html.LAB_NOTE in English): the Spanish zip and notebook.
+LAB_NOTE = """:::{{admonition}} Esta página muestra la versión para estudiantes
+:class: note
+**Descarga:** {{download}}`{zip_name} <{zip_name}>`, un solo archivo con todo: el cuaderno,
+sus datos sintéticos, sus verificaciones, `check_my_lab.py` y los pasos de instalación, en
+español. Descomprímalo, abra `{notebook}` en Jupyter y trabájelo desde el principio; las celdas
+de verificación le indican cómo va. Tiempo: unos {minutes} minutos.{lesson}
+:::
+
+:::{{admonition}} ¿Primera vez? Instale Python una sola vez (unos {installed} MB)
+:class: dropdown
+{setup}
+:::"""
+LESSON = "\n\n**Lección:** {{doc}}`/{lesson}`"
 PDF_LINK = """```{{raw}} html
 <p><a class="reference download" href="{pdf}" download>
 <strong>Descargar el libro completo en un PDF</strong></a> (A4; lecciones, instrucciones de los

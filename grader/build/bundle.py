@@ -68,6 +68,46 @@ Your trainer's grading also runs hidden checks, so a pass is a good sign, not a 
 
 Estimated time: {minutes} minutes.
 """
+# The README of a translated student version (its notebook, hints and check messages are in
+# that language too): the same sections, in the words of the terminology table (i18n/).
+READMES = {
+    "en": README,
+    "es": """{title}
+{underline}
+
+Qué hay en esta carpeta
+- {notebook}: el laboratorio. Ábralo en Jupyter (JupyterLab, Jupyter Notebook
+  o VS Code).
+- data/: los conjuntos de datos del laboratorio y sus fichas. Todo es sintético: no contiene
+  ninguna persona, número de teléfono ni viaje reales.
+- lab_checks.py y lab_text.json: las verificaciones que ejecuta el cuaderno, y sus mensajes en
+  español. Déjelos junto al cuaderno.
+- {self_check}: verifica todo su cuaderno de una vez (véase "Verificar su trabajo" más abajo).
+- {requirements}: los paquetes de Python que necesitan los laboratorios, con sus
+  versiones exactas.
+
+Instalar una sola vez
+
+{setup}
+
+Cómo trabajar
+1. Descomprima esta carpeta en un lugar donde pueda escribir (no dentro del visor del zip).
+2. Abra {notebook}, ejecute las celdas desde el principio y escriba sus respuestas donde dice
+   "YOUR CODE HERE" o "YOUR ANSWER HERE" (esas marcas quedan en inglés: el corrector las busca).
+3. Ejecute cada celda de verificación después de su respuesta: una marca de visto quiere decir
+   que las verificaciones visibles se cumplen.
+4. Guarde y entregue {notebook} como le indicó su docente (sin cambiarle el nombre).
+
+Verificar su trabajo
+Guarde el cuaderno y luego, en esta carpeta y con el entorno activo, escriba:
+    python {self_check}
+Ejecuta su cuaderno desde el principio en un Python nuevo y enumera qué verificaciones se
+cumplen, con pistas. La corrección de su docente también ejecuta verificaciones ocultas, así que
+cumplirlas aquí es una buena señal, no una garantía.
+
+Tiempo estimado: {minutes} minutos.
+""",
+}
 
 
 def source_date_epoch(root: Path = ROOT) -> int:
@@ -110,15 +150,25 @@ def _wrap(text: str) -> str:
     return "\n\n".join(out)
 
 
-def readme(lab: Lab) -> str:
-    return README.format(
-        title=lab.title,
-        underline="=" * len(lab.title),
+def notebook_title(notebook: Path, default: str) -> str:
+    """The notebook's first level-one heading (a translated lab's own title), else ``default``."""
+    for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and source.lstrip().startswith("# "):
+            return source.lstrip()[2:].splitlines()[0].strip()
+    return default
+
+
+def readme(lab: Lab, language: str = "en", title: str | None = None) -> str:
+    title = title or lab.title
+    return READMES.get(language, README).format(
+        title=title,
+        underline="=" * len(title),
         notebook=lab.notebook_name,
         minutes=lab.minutes,
         self_check=SELF_CHECK_NAME,
         requirements=learner_env.FILE_NAME,
-        setup=_wrap(learner_env.setup_steps(markdown=False)),
+        setup=_wrap(learner_env.setup_steps(markdown=False, language=language)),
     )
 
 
@@ -132,13 +182,14 @@ def learner_notebook(data: bytes) -> bytes:
     return (json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
-def pack_release(lab: Lab, release: Path, out: Path) -> Path:
-    """Write ``out`` with the release folder under ``<lab id>/``, a README, the learner's
-    requirements and the self-check."""
+def pack_release(lab: Lab, release: Path, out: Path, language: str = "en") -> Path:
+    """Write ``out`` with the release folder under ``<lab id>/``, a README (in ``language``,
+    titled like the notebook), the learner's requirements and the self-check."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".zip.partial")
+    title = notebook_title(release / lab.notebook_name, lab.title)
     entries = [
-        (f"{lab.id}/README.txt", readme(lab).encode("utf-8")),
+        (f"{lab.id}/README.txt", readme(lab, language, title).encode("utf-8")),
         (f"{lab.id}/{learner_env.FILE_NAME}", learner_env.requirements_text().encode("utf-8")),
         (f"{lab.id}/{SELF_CHECK_NAME}", SELF_CHECK.read_bytes()),
     ]

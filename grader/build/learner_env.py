@@ -88,64 +88,108 @@ def requirements_text(requirements: Path = ROOT / "requirements.txt") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _steps() -> list[tuple[str, list[str]]]:
+def _steps(words: dict) -> list[tuple[str, list[str]]]:
     venv = "python3 -m venv ~/{env}\nsource ~/{env}/bin/activate"
     # --no-compile: Python compiles only the modules the labs import, when they first run,
     # which saves about 110 MB of disk and minutes of installing on a slow laptop.
     install = f"pip install --no-compile -r {FILE_NAME}"
+    windows, unix, conda = words["systems"]
     return [
         (
-            "Windows (Command Prompt)",
+            windows,
             [
                 "py -m venv %USERPROFILE%\\{env}",
                 "%USERPROFILE%\\{env}\\Scripts\\activate",
                 install,
             ],
         ),
-        ("macOS or Linux (Terminal)", [*venv.split("\n"), install]),
-        (
-            "Anaconda, Miniconda or Miniforge (conda; with mamba, type mamba for conda)",
-            ["conda create -n {env} python=3.12 pip", "conda activate {env}", install],
-        ),
+        (unix, [*venv.split("\n"), install]),
+        (conda, ["conda create -n {env} python=3.12 pip", "conda activate {env}", install]),
     ]
 
 
-INTRO = (
-    "One setup serves every lab. You need Python {python} (from python.org, or your "
-    "organisation's Anaconda). Open a terminal in the folder you unzipped (on Windows, type "
-    "cmd in the folder's address bar and press Enter) and run the lines for your computer. "
-    "They make a private folder of packages for the course (a virtual environment), so "
-    "nothing else on your computer changes. The download is about {download} MB, once; "
-    "the packages then take about {installed} MB on disk."
-)
-AFTER = (
-    "Each time you work, activate the environment (the second line) and type `jupyter lab`. "
-    "On Windows, if `py` is not found, type `python` instead; if PowerShell refuses to run the "
-    "activate line, use Command Prompt. On Debian or Ubuntu, first "
-    "`sudo apt-get install python3-venv`."
-)
-CHECK = (
-    "To check your whole lab at any time, save the notebook, then in the lab's folder, with "
-    "the environment active, type `python check_my_lab.py`. It runs your notebook from the top "
-    "and lists which checks pass, with hints."
-)
+# The same steps in each language a lab is released in (English, and Spanish for the Spanish
+# edition's lab pages and zips). The Spanish is word for word the start page's translation in
+# book/locales/es/LC_MESSAGES/start-here.po (a test compares them), so a learner reads one text.
+WORDS = {
+    "en": {
+        "intro": (
+            "One setup serves every lab. You need Python {python} (from python.org, or your "
+            "organisation's Anaconda). Open a terminal in the folder you unzipped (on Windows, "
+            "type cmd in the folder's address bar and press Enter) and run the lines for your "
+            "computer. They make a private folder of packages for the course (a virtual "
+            "environment), so nothing else on your computer changes. The download is about "
+            "{download} MB, once; the packages then take about {installed} MB on disk."
+        ),
+        "systems": (
+            "Windows (Command Prompt)",
+            "macOS or Linux (Terminal)",
+            "Anaconda, Miniconda or Miniforge (conda; with mamba, type mamba for conda)",
+        ),
+        "after": (
+            "Each time you work, activate the environment (the second line) and type "
+            "`jupyter lab`. On Windows, if `py` is not found, type `python` instead; if "
+            "PowerShell refuses to run the activate line, use Command Prompt. On Debian or "
+            "Ubuntu, first `sudo apt-get install python3-venv`."
+        ),
+        "check": (
+            "To check your whole lab at any time, save the notebook, then in the lab's folder, "
+            "with the environment active, type `python check_my_lab.py`. It runs your notebook "
+            "from the top and lists which checks pass, with hints."
+        ),
+    },
+    "es": {
+        "intro": (
+            "Una sola instalación sirve para todos los laboratorios. Necesita Python {python_es} "
+            "(de python.org, o el Anaconda de su organización). Abra una terminal en la carpeta "
+            "que descomprimió (en Windows, escriba cmd en la barra de direcciones de la carpeta "
+            "y pulse Enter) y ejecute las líneas que correspondan a su computadora. Crean una "
+            "carpeta privada de paquetes para el curso (un entorno virtual), de modo que nada "
+            "más cambia en su computadora. La descarga es de unos {download} MB, una sola vez; "
+            "luego los paquetes ocupan unos {installed} MB en disco."
+        ),
+        "systems": (
+            "Windows (Símbolo del sistema)",
+            "macOS o Linux (Terminal)",
+            "Anaconda, Miniconda o Miniforge (conda; con mamba, escriba mamba en lugar de conda)",
+        ),
+        "after": (
+            "Cada vez que trabaje, active el entorno (la segunda línea) y escriba `jupyter lab`. "
+            "En Windows, si no se encuentra `py`, escriba `python` en su lugar; si PowerShell se "
+            "niega a ejecutar la línea de activación, use el Símbolo del sistema. En Debian o "
+            "Ubuntu, ejecute primero `sudo apt-get install python3-venv`."
+        ),
+        "check": (
+            "Para verificar todo su laboratorio en cualquier momento, guarde el cuaderno y "
+            "luego, en la carpeta del laboratorio y con el entorno activo, escriba "
+            "`python check_my_lab.py`. Ejecuta su cuaderno desde el principio y enumera qué "
+            "verificaciones se cumplen, con pistas."
+        ),
+    },
+}
 
 
 def _format(text: str) -> str:
     return text.format(
-        python=PYTHON_VERSIONS, download=DOWNLOAD_MB, installed=INSTALLED_MB, env=ENV_NAME
+        python=PYTHON_VERSIONS,
+        python_es=PYTHON_VERSIONS.replace(" or ", " o "),
+        download=DOWNLOAD_MB,
+        installed=INSTALLED_MB,
+        env=ENV_NAME,
     )
 
 
-def setup_steps(markdown: bool) -> str:
-    """The install steps, as MyST markdown (the book) or plain text (a zip's README)."""
-    parts = [_format(INTRO)]
-    for title, lines in _steps():
+def setup_steps(markdown: bool, language: str = "en") -> str:
+    """The install steps, as MyST markdown (the book) or plain text (a zip's README), in
+    ``language`` (English if the steps have no such translation)."""
+    words = WORDS.get(language, WORDS["en"])
+    parts = [_format(words["intro"])]
+    for title, lines in _steps(words):
         body = "\n".join(_format(line) for line in lines)
         if markdown:
             parts.append(f"**{title}:**\n\n```text\n{body}\n```")
         else:
             parts.append(f"{title}:\n" + "\n".join(f"    {ln}" for ln in body.splitlines()))
-    parts += [_format(AFTER), _format(CHECK)]
+    parts += [_format(words["after"]), _format(words["check"])]
     text = "\n\n".join(parts)
     return text if markdown else text.replace("`", "")

@@ -96,5 +96,5 @@ def build_one(
     gates.check_release_fails(lab, es_release)
     gates.check_no_leaks(lab, source_nb, rel_dir)
     check_no_hidden_text(lab, source, table, rel_dir)
-    out = bundle.pack_release(lab, rel_dir, zip_path(paths, language, lab.id))
+    out = bundle.pack_release(lab, rel_dir, zip_path(paths, language, lab.id), language)
     return Translated(lab.id, language, es_release, out, len(lab_i18n.missing(source, table)))

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from ..build import course, environment, gates
+from ..build import course, environment, gates, lab_i18n, translated
 from ..build.labsource import read_lab
 from ..errors import GraderError
-from ..paths import DEFAULT_BUILD, LABS
+from ..paths import DEFAULT_BUILD, LABS, BuildPaths
 from . import gradebook_db
 
 MANIFEST = "grader-course.json"
@@ -197,6 +197,7 @@ def init(
             link.unlink()  # a link could point anywhere: never part of a course
         if labs[lab_id].origin == "added":
             normalise_notebooks(target)
+        _copy_translations(Path(build_dir).resolve(), course_dir, lab_id)
     # A trainer's own assignments (``add``) stay as they are.
     for lab_id, entry in previous.get("labs", {}).items():
         kept = LabInfo.from_manifest(lab_id, entry)
@@ -259,6 +260,28 @@ def normalise_notebooks(folder: Path) -> None:
         for cell in notebook.cells:
             cell.setdefault("id", random_cell_id())
         nbformat.write(notebook, path)
+
+
+TRANSLATIONS = "translations"
+
+
+def translation_dir(course_dir: Path, language: str, lab_id: str) -> Path:
+    """A lab's translated student version in a course folder (``release --language``)."""
+    return Path(course_dir) / TRANSLATIONS / language / lab_id
+
+
+def _copy_translations(build_dir: Path, course_dir: Path, lab_id: str) -> None:
+    """The build's translated student versions of a lab (same code cells, grade ids and tests
+    as the English one), so that ``release --language es`` can hand them out."""
+    for language in lab_i18n.LAB_LANGUAGES:
+        built = translated.folder(BuildPaths(build_dir), language, "release", lab_id)
+        target = translation_dir(course_dir, language, lab_id)
+        if target.exists():
+            shutil.rmtree(target)
+        if built.is_dir():
+            shutil.copytree(built, target, symlinks=True)
+            for link in [p for p in target.rglob("*") if p.is_symlink()]:
+                link.unlink()
 
 
 def _built_course(build_dir: Path) -> Path:

@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 from ..build import bundle, course, gates
-from .folder import Cohort, LabInfo
+from ..errors import GraderError
+from .folder import Cohort, LabInfo, translation_dir
 
 _EPOCH = (2024, 1, 1, 0, 0, 0)
 README = """{title}
@@ -42,14 +43,34 @@ def was_released(cohort: Cohort, lab_id: str) -> bool:
     return any((cohort.root / "submitted").glob(f"*/{lab_id}/*.ipynb"))
 
 
-def release(cohort: Cohort, lab_id: str, out: Path | None = None) -> Path:
+def student_version(cohort: Cohort, lab: LabInfo, language: str = "en") -> Path:
+    """The folder of ``lab``'s student version in ``language``: nbgrader's release folder for
+    English, else the build's translation (copied by ``init``)."""
+    if language == "en":
+        release_dir = course.release_dir(cohort.root, lab.id)
+    else:
+        release_dir = translation_dir(cohort.root, language, lab.id)
+        if lab.origin != "build" or not (release_dir / lab.notebook_name).is_file():
+            raise GraderError(
+                f"{lab.id} has no student version in {language!r} in this course folder",
+                "the course's own labs have one in each language of the build: rebuild with "
+                "`python -m grader build`, then run `init` again; a trainer's own assignment "
+                "is released as it was added",
+            )
+    return release_dir
+
+
+def release(cohort: Cohort, lab_id: str, out: Path | None = None, language: str = "en") -> Path:
+    """Pack ``lab_id``'s student version in ``language`` as a zip (``zips/<lang>/`` if not
+    English); every language has the same cells and tests, so one cohort can mix them."""
     lab = cohort.lab(lab_id)
-    release_dir = course.release_dir(cohort.root, lab.id)
+    release_dir = student_version(cohort, lab, language)
     for source in cohort.source_notebooks(lab.id):
         gates.check_no_leaks(lab, source, release_dir)
-    out = Path(out) if out else cohort.root / "zips" / f"{lab.id}.zip"
+    folder = cohort.root / "zips" if language == "en" else cohort.root / "zips" / language
+    out = Path(out) if out else folder / f"{lab.id}.zip"
     if lab.origin == "build":
-        path = bundle.pack_release(lab, release_dir, out)
+        path = bundle.pack_release(lab, release_dir, out, language)
     else:
         path = _pack(lab, release_dir, out)
     record = released_file(cohort, lab.id)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..cohort.collect import collect as collect_folder
 from ..cohort.release import release as release_zip
+from ..cohort.release import student_version
 from ..errors import GraderError
 from .folder import Hub
 
@@ -51,12 +52,14 @@ def _course_exchange(hub: Hub, cohort) -> Path:
 # --- release --------------------------------------------------------------------------------
 
 
-def release(hub: Hub, lab_id: str) -> Path:
-    """Check the lab's student version for leaks, then put it in the exchange's outbound."""
+def release(hub: Hub, lab_id: str, language: str = "en") -> Path:
+    """Check the lab's student version in ``language`` for leaks, then put it in the exchange's
+    outbound. One version per lab on a hub: the exchange has one folder per assignment."""
     cohort = hub.cohort()
     lab = cohort.lab(lab_id)
-    release_zip(cohort, lab.id)  # the leak check (and a zip, for learners off the hub)
-    source = cohort.root / "release" / lab.id
+    # The leak check, and a zip for learners off the hub.
+    release_zip(cohort, lab.id, language=language)
+    source = student_version(cohort, lab, language)
     outbound = _course_exchange(hub, cohort) / "outbound"
     target = outbound / lab.id
     partial = outbound / f".{lab.id}.partial"
