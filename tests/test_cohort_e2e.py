@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import html as html_lib
+import json
 import os
 import sqlite3
 import zipfile
@@ -26,10 +27,12 @@ from grader.cli import main
 from grader.cohort.autograde import autograde
 from grader.cohort.collect import collect
 from grader.cohort.feedback import feedback
+from grader.cohort.folder import translation_dir
 from grader.cohort.labplan import LabPlan
 from grader.cohort.release import release
 from grader.cohort.report import report
 from grader.cohort.roster import import_roster
+from grader.errors import GraderError
 from grader.sandbox import Limits
 from grader.sandbox import pids as process_limit
 
@@ -297,6 +300,35 @@ def test_release_zip_has_no_hidden_tests(graded, tmp_path):
     assert not _hidden_test_lines(cohort) & lines
     assert not [line for line in _hidden_test_lines(cohort) if len(line) > 20 and line in sources]
     assert "### BEGIN HIDDEN" not in text
+
+
+def test_a_spanish_release_has_the_same_cells_and_no_hidden_tests(graded, tmp_path):
+    cohort = graded["cohort"]
+    english = nbformat.reads(archive_text(release(cohort, LAB, tmp_path / "en.zip"), LAB), 4)
+    path = release(cohort, LAB, None, "es")
+    assert path == cohort.root / "zips" / "es" / f"{LAB}.zip"
+    with zipfile.ZipFile(path) as archive:
+        text = "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+        language = json.loads(archive.read(f"{LAB}/lab_text.json"))["language"]
+        readme = archive.read(f"{LAB}/README.txt").decode("utf-8")
+    spanish = nbformat.reads(archive_text(path, LAB), as_version=4)
+    assert language == "es"
+    assert "Qué hay en esta carpeta" in readme
+    code = [[c.source for c in nb.cells if c.cell_type == "code"] for nb in (english, spanish)]
+    assert code[0] == code[1]
+    assert not _hidden_test_lines(cohort) & {line.strip() for line in text.splitlines()}
+    assert "### BEGIN HIDDEN" not in text
+
+
+def test_a_language_with_no_student_version_is_refused(graded, tmp_path):
+    cohort = graded["cohort"]
+    folder = translation_dir(cohort.root, "es", LAB)
+    folder.rename(tmp_path / "moved")
+    try:
+        with pytest.raises(GraderError, match="no student version in 'es'"):
+            release(cohort, LAB, None, "es")
+    finally:
+        (tmp_path / "moved").rename(folder)
 
 
 def archive_text(path, lab_id: str) -> str:

@@ -12,7 +12,9 @@ so a changed English paragraph is visibly out of date; only finished translation
 from __future__ import annotations
 
 import ast
+import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +117,18 @@ def update(lab_path: Path, notebook: nbformat.NotebookNode, language: str) -> Pa
     catalogue = _read(path, language)
     catalogue.update(template)
     catalogue.obsolete.clear()  # git keeps the history; stale entries only confuse
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalogue, width=96, omit_header=False, sort_output=False)
+    buffer = io.BytesIO()
+    write_po(buffer, catalogue, width=96, omit_header=False, sort_output=False)
+    # babel stamps the time of the update: write only when a message changed, so that
+    # `translate` leaves an up-to-date catalogue (and the build's fingerprint) as it was.
+    if not path.exists() or _undated(path.read_bytes()) != _undated(buffer.getvalue()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(buffer.getvalue())
     return path
+
+
+def _undated(po: bytes) -> bytes:
+    return re.sub(rb'"POT-Creation-Date: [^"]*"', b"", po)
 
 
 def translations(lab_path: Path, language: str) -> dict[str, str]:
