@@ -372,3 +372,21 @@ def test_a_written_answer_is_plain_text_whatever_its_backticks():
     assert all(fence not in line for line in inner)
     assert max(len(line) for line in inner) <= 100  # wrapped for reading
     assert "".join(inner).replace(" ", "") == answer.replace("\n", "").replace(" ", "")
+
+
+def test_a_failed_checks_wrapper_speaks_the_learners_language():
+    from grader.cohort.feedback import _check_message
+
+    undefined = {"ename": "NameError", "evalue": "name 'cdr' is not defined"}
+    assert _check_message(undefined).startswith("'cdr' was not defined")
+    assert _check_message(undefined, "es").startswith("'cdr' no estaba definido")
+    wrapped = {"ename": "X", "evalue": "the check could not run on this answer (ValueError)."}
+    assert _check_message(wrapped, "es") == (
+        "la verificación no pudo ejecutarse con esta respuesta (ValueError)."
+    )
+    assert _check_message({"ename": "AssertionError", "evalue": ""}, "es") == (
+        "su respuesta no cumple esta verificación."
+    )
+    assert _check_message({"ename": "CheckFailed", "evalue": ""}, "es") == (
+        "esta verificación no se cumplió."
+    )

@@ -99,24 +99,27 @@ _WRAPPED = re.compile(
 )
 
 
-def _check_message(output) -> str:
-    """A failed check in words for the learner (the grader has already made its message plain:
-    no traceback, no line of a test)."""
+def _check_message(output, language: str = "en", table=None) -> str:
+    """A failed check in words for the learner, in their language (the grader has already made
+    its message plain: no traceback, no line of a test)."""
     ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
     wrapped = _WRAPPED.match(evalue)
     if wrapped:
         ename, evalue = wrapped.group(1), wrapped.group(2) or ""
+
+    def plain(text: str) -> str:
+        return feedback_checks.translate(text, language, table or {})
+
     if ename == "NameError":
         name = evalue.split("'")[1] if evalue.count("'") >= 2 else evalue
-        return (
-            f"'{name}' was not defined when this check ran: the answer that sets it is missing "
-            "or did not run to the end."
-        )
+        return words.say(language, "not_defined", name=name)
     if ename == "AssertionError":
-        return "your answer does not pass this check" + (f": {evalue}" if evalue else ".")
+        detail = f": {plain(evalue)}" if evalue else "."
+        return words.say(language, "does_not_pass", detail=detail)
     if ename in ("CheckFailed", "NotRun", "NotGraded") or not wrapped:
-        return evalue or "this check failed."
-    return f"the check could not run on this answer ({ename}{': ' + evalue if evalue else ''})."
+        return plain(evalue) if evalue else words.say(language, "check_failed")
+    error = f"{ename}{': ' + evalue if evalue else ''}"
+    return words.say(language, "could_not_run", error=error)
 
 
 def checks(graded, titles: dict[str, str], language: str = "en", table=None) -> list[dict]:
@@ -146,8 +149,7 @@ def checks(graded, titles: dict[str, str], language: str = "en", table=None) -> 
                 title, error = titles.get(cause[0], cause[0]), _own_error(cause[2])
                 row["message"] = words.say(language, "own_error", title=title, error=error)
             else:
-                message = _check_message(error)
-                row["message"] = feedback_checks.translate(message, language, table or {})
+                row["message"] = _check_message(error, language, table)
         rows.append(row)
     return rows
 

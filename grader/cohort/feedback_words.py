@@ -48,6 +48,22 @@ WORDS = {
         "es": "{title} (verificación {n} de {total})",
     },
     "graded": {"en": "Graded.", "es": "Corregido."},
+    # A failed check, when its message is not one of lab_checks' own (feedback._check_message).
+    "not_defined": {
+        "en": "'{name}' was not defined when this check ran: the answer that sets it is missing "
+        "or did not run to the end.",
+        "es": "'{name}' no estaba definido cuando se ejecutó esta verificación: falta la "
+        "respuesta que lo define, o no se ejecutó hasta el final.",
+    },
+    "does_not_pass": {
+        "en": "your answer does not pass this check{detail}",
+        "es": "su respuesta no cumple esta verificación{detail}",
+    },
+    "check_failed": {"en": "this check failed.", "es": "esta verificación no se cumplió."},
+    "could_not_run": {
+        "en": "the check could not run on this answer ({error}).",
+        "es": "la verificación no pudo ejecutarse con esta respuesta ({error}).",
+    },
     "flagged": {
         "en": "Graded; your trainer will look at a detail of your notebook.",
         "es": "Corregido; su docente revisará un detalle de su cuaderno.",
