@@ -448,3 +448,28 @@ def capacity_report(folder: Path, out: Path | None) -> None:
             click.echo(f"✓ {path}")
 
     _run(folder, action)
+
+
+@capacity.command("translations")
+@click.option("--language", default="es", show_default=True, help="The catalogue to update.")
+def capacity_translations(language: str) -> None:
+    """Update capacity/locales/LANGUAGE/LC_MESSAGES/capacity.po from the English.
+
+    New English strings come in empty and changed ones are marked fuzzy (out of date); then
+    every entry still to translate or check is listed. Exits 1 while any is left.
+    """
+    from .capacity import load_catalogue, load_instrument, translation
+
+    def action():
+        instrument = load_instrument()
+        catalogue = load_catalogue(instrument)
+        path = translation.update(language, instrument, catalogue)
+        click.echo(f"✓ {path}")
+        left = translation.problems(language, instrument, catalogue)
+        for line in left:
+            click.echo(f"  - {line}")
+        if left:
+            click.echo(f"{len(left)} entr(ies) to translate or check.")
+            sys.exit(1)
+
+    _run(Path.cwd(), action)

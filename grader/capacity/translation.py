@@ -38,6 +38,13 @@ HERE = Path(__file__).parent
 # Modules whose reader-facing strings are marked with N_ (the page script's strings included).
 SOURCES = (HERE / "page.py", HERE / "sphinx_pages.py")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+HEADER = """\
+# The capacity self-assessment and resource catalogue (capacity/*.yaml and the page code), in
+# {language}. Keyed by the English text; a context names the YAML item (statement:need-01).
+# After changing English text, run `python -m grader capacity translations`: new entries come
+# in empty, changed ones fuzzy (out of date) until a translator checks them and clears the flag.
+# Resource titles and publishers stay in their own language and are not here.
+#"""
 
 
 def N_(text: str) -> str:  # the gettext convention's name, which the extractor looks for
@@ -101,6 +108,9 @@ def update(language: str, instrument: Instrument, catalogue: Catalogue) -> Path:
     path = po_path(language)
     current = read(language) or Catalog(locale=language, domain=DOMAIN, fuzzy=False)
     current.update(template(instrument, catalogue), update_header_comment=False)
+    current.header_comment = HEADER.format(language=language)
+    current.project, current.version = "capacity", instrument.version
+    current.fuzzy = False
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         write_po(
