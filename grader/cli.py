@@ -426,7 +426,14 @@ def capacity() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the CSVs and charts (default: FOLDER/capacity-report).",
 )
-def capacity_report(folder: Path, out: Path | None) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Language of the CSV headers, titles and chart labels (values stay the same).",
+)
+def capacity_report(folder: Path, out: Path | None, language: str) -> None:
     """Read every saved self-assessment (.json) in FOLDER and write a cohort report.
 
     Files are grouped by the round saved in them (before or after a course). Writes
@@ -440,7 +447,11 @@ def capacity_report(folder: Path, out: Path | None) -> None:
     def action():
         instrument = load_instrument()
         report = cohort_report(
-            folder, out or Path(folder) / "capacity-report", instrument, load_catalogue(instrument)
+            folder,
+            out or Path(folder) / "capacity-report",
+            instrument,
+            load_catalogue(instrument),
+            language,
         )
         for line in summary(report):
             click.echo(line)

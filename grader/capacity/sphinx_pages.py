@@ -158,12 +158,21 @@ class CatalogueDirective(_CapacityDirective):
             row = nodes.row(ids=[f"resource-{resource['id']}"], classes=classes)
             link = nodes.reference("", resource["title"], refuri=resource["url"], internal=False)
             year = resource["year"] or t(N_("n.d."))
+            citation = [
+                nodes.strong("", "", link),
+                nodes.Text(f". {resource['publisher']}, {year}".rstrip(".") + "."),
+            ]
+            # The title and publisher stay in their own language (the resource's first one):
+            # marked as such for screen readers and the edition's language check.
+            own = resource["languages"][0]
+            if own != t.language:
+                citation = [
+                    nodes.raw("", f'<span lang="{_e(own)}">', format="html"),
+                    *citation,
+                    nodes.raw("", "</span>", format="html"),
+                ]
             first = nodes.entry(
-                "",
-                _paragraph(
-                    nodes.strong("", "", link), nodes.Text(f". {resource['publisher']}, {year}.")
-                ),
-                _paragraph(nodes.Text(resource["about"])),
+                "", _paragraph(*citation), _paragraph(nodes.Text(resource["about"]))
             )
             row += first
             step_text = ", ".join(

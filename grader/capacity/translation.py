@@ -35,8 +35,8 @@ from .catalogue import DATA, Catalogue, Instrument
 LOCALES = DATA / "locales"
 DOMAIN = "capacity"
 HERE = Path(__file__).parent
-# Modules whose reader-facing strings are marked with N_ (the page script's strings included).
-SOURCES = (HERE / "page.py", HERE / "sphinx_pages.py")
+# Modules whose reader-facing strings (and the trainer's report's) are marked with N_ (the page script's strings included).
+SOURCES = (HERE / "page.py", HERE / "sphinx_pages.py", HERE / "report.py")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 HEADER = """\
 # The capacity self-assessment and resource catalogue (capacity/*.yaml and the page code), in
@@ -133,7 +133,9 @@ def problems(language: str, instrument: Instrument, catalogue: Catalogue) -> lis
         if have is None or not have.string:
             found.append(f"{where} has no translation")
         elif have.fuzzy:
-            found.append(f"{where} is fuzzy (its English changed; check and clear the flag)")
+            found.append(
+                f"{where} is fuzzy (its English changed, or it is a guess: check it and clear the flag)"
+            )
         elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(have.string)):
             found.append(f"{where}: the translation's {{placeholders}} differ")
     return found
