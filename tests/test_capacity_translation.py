@@ -5,16 +5,19 @@ other words. No build needed: the form is generated here, as the book's directiv
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import re
 import shutil
 
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 
 from grader.capacity import Catalogue, Instrument, load_catalogue, load_instrument, translation
 from grader.capacity.page import SCRIPT_TEXT, form_html
 from grader.capacity.translation import Translator, code_messages, data_messages, problems
+from grader.cli import main
 
 INSTRUMENT = load_instrument()
 CATALOGUE = load_catalogue(INSTRUMENT)
@@ -169,3 +172,46 @@ def test_languages_without_a_catalogue_are_english(language):
     t = Translator(language)
     assert t("Show my results") == "Show my results"
     assert t.instrument(INSTRUMENT).statements[0]["text"] == INSTRUMENT.statements[0]["text"]
+
+
+# --- The trainer's report in Spanish --------------------------------------------------------------
+
+
+def _csv(path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_the_report_in_spanish_has_spanish_headers_and_the_same_values(tmp_path):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for round_, level in (("before", 1), ("after", 2)):
+        saved = {
+            "instrument": INSTRUMENT.id,
+            "instrument_version": INSTRUMENT.version,
+            "respondent": {"kind": "person", "label": "x", "country": "uruguay"},
+            "round": round_,
+            "answers": dict.fromkeys(INSTRUMENT.statement_ids(), level),
+        }
+        (folder / f"{round_}.json").write_text(json.dumps(saved), encoding="utf-8")
+    for language in ("en", "es"):
+        result = CliRunner().invoke(
+            main,
+            [*("capacity", "report", str(folder), "--out", str(tmp_path / language)),
+             "--language", language],  # fmt: skip
+        )
+        assert result.exit_code == 0, result.output
+    en = _csv(tmp_path / "en" / "capacity-areas.csv")
+    es = _csv(tmp_path / "es" / "capacity-areas.csv")
+    assert en[0][:4] == ["kind", "area", "title", "n_before"]
+    assert es[0][:4] == ["tipo", "área", "título", "n_antes"]
+    title = en[0].index("title")
+    assert [r[title] for r in es[1:]][:2] == ["1. Necesidad", "2. Viabilidad"]
+    # Everything but the titles and the suggested resources (Spanish ones first) is the same.
+    keep = [i for i, c in enumerate(en[0]) if c not in ("title", "resources")]
+    assert [[r[i] for i in keep] for r in en[1:]] == [[r[i] for i in keep] for r in es[1:]]
+    statements = _csv(tmp_path / "es" / "capacity-statements.csv")
+    assert statements[0][-1] == "texto"
+    assert statements[1][-1] == Translator("es")(
+        INSTRUMENT.statements[0]["text"], "statement:need-01"
+    )
