@@ -195,11 +195,9 @@ def test_the_report_in_spanish_has_spanish_headers_and_the_same_values(tmp_path)
         }
         (folder / f"{round_}.json").write_text(json.dumps(saved), encoding="utf-8")
     for language in ("en", "es"):
-        result = CliRunner().invoke(
-            main,
-            [*("capacity", "report", str(folder), "--out", str(tmp_path / language)),
-             "--language", language],  # fmt: skip
-        )
+        out = str(tmp_path / language)
+        args = ["capacity", "report", str(folder), "--out", out, "--language", language]
+        result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
     en = _csv(tmp_path / "en" / "capacity-areas.csv")
     es = _csv(tmp_path / "es" / "capacity-areas.csv")
