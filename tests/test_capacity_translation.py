@@ -11,6 +11,7 @@ import re
 import shutil
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
@@ -18,6 +19,7 @@ from grader.capacity import Catalogue, Instrument, load_catalogue, load_instrume
 from grader.capacity.page import SCRIPT_TEXT, form_html
 from grader.capacity.translation import Translator, code_messages, data_messages, problems
 from grader.cli import main
+from grader.paths import ROOT
 
 INSTRUMENT = load_instrument()
 CATALOGUE = load_catalogue(INSTRUMENT)
@@ -213,3 +215,20 @@ def test_the_report_in_spanish_has_spanish_headers_and_the_same_values(tmp_path)
     assert statements[1][-1] == Translator("es")(
         INSTRUMENT.statements[0]["text"], "statement:need-01"
     )
+
+
+def test_the_spanish_uses_the_terminology_table():
+    terms = yaml.safe_load((ROOT / "i18n" / "terminology.yml").read_text(encoding="utf-8"))
+    checked = [t for t in terms["terms"] if t.get("check")]
+    wrong = []
+    for message in translation.read("es"):
+        if not message.id:
+            continue
+        for term in checked:
+            english = message.id.lower()
+            for other in term.get("except", []):
+                english = english.replace(other.lower(), " ")
+            expected = (term.get("match") or term["es"]).lower()
+            if term["en"].lower() in english and expected not in message.string.lower():
+                wrong.append(f"{term['en']!r} → {term['es']!r}, in: {message.string[:90]!r}")
+    assert wrong == [], "capacity.po does not use i18n/terminology.yml:\n" + "\n".join(wrong)
