@@ -22,7 +22,11 @@ from .catalogue import Catalogue, Instrument
 from .scoring import all_matches
 from .translation import N_, Translator
 
-COUNTRIES = (("botswana", "Botswana"), ("uruguay", "Uruguay"), ("other", N_("Another country")))
+COUNTRIES = (
+    ("botswana", N_("Botswana")),
+    ("uruguay", "Uruguay"),
+    ("other", N_("Another country")),
+)
 ROUNDS = (
     ("before", N_("Before a course")),
     ("after", N_("After a course")),

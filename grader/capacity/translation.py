@@ -107,7 +107,9 @@ def update(language: str, instrument: Instrument, catalogue: Catalogue) -> Path:
     """Bring the catalogue in line with the English: new entries empty, changed ones fuzzy."""
     path = po_path(language)
     current = read(language) or Catalog(locale=language, domain=DOMAIN, fuzzy=False)
+    created = current.creation_date  # kept, so that an update with no change changes nothing
     current.update(template(instrument, catalogue), update_header_comment=False)
+    current.creation_date = created
     current.header_comment = HEADER.format(language=language)
     current.project, current.version = "capacity", instrument.version
     current.fuzzy = False
