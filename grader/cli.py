@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .cli_book import register as register_book_commands
+from .cli_capacity import register as register_capacity_commands
 from .cli_hub import register as register_hub_commands
 from .cli_trainer import register as register_trainer_commands
 from .errors import GraderError
@@ -125,6 +126,9 @@ def _open(course_dir: Path):
 register_trainer_commands(main, _run, _open, _course_option)
 # A cohort on a JupyterHub (hub init, start, release, collect, feedback …).
 register_hub_commands(main, _run, _open, _course_option)
+
+# The capacity self-assessment: the cohort report and the pages' translations.
+register_capacity_commands(main, _run)
 
 
 @main.command()
@@ -408,42 +412,3 @@ def check(notebook: Path, timeout: int) -> None:
         sys.exit(0 if ok else 1)
 
     _run(notebook.parent, action)
-
-
-# --- The capacity self-assessment ----------------------------------------------------------------
-
-
-@main.group()
-def capacity() -> None:
-    """The capacity self-assessment (book page: Capacity self-assessment)."""
-
-
-@capacity.command("report")
-@click.argument("folder", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the CSVs and charts (default: FOLDER/capacity-report).",
-)
-def capacity_report(folder: Path, out: Path | None) -> None:
-    """Read every saved self-assessment (.json) in FOLDER and write a cohort report.
-
-    Files are grouped by the round saved in them (before or after a course). Writes
-    capacity-areas.csv (mean level per step and role, before and after, the change, the gaps
-    that remain with resources to close them), capacity-responses.csv, capacity-statements.csv
-    and two charts. A file that cannot be used is named with the reason and skipped.
-    """
-    from .capacity import load_catalogue, load_instrument
-    from .capacity.report import cohort_report, summary
-
-    def action():
-        instrument = load_instrument()
-        report = cohort_report(
-            folder, out or Path(folder) / "capacity-report", instrument, load_catalogue(instrument)
-        )
-        for line in summary(report):
-            click.echo(line)
-        for path in report.files:
-            click.echo(f"✓ {path}")
-
-    _run(folder, action)

@@ -205,12 +205,21 @@ def _keyboard(page, form_page):
 @pytest.fixture(scope="module")
 def built_pages(tmp_path_factory) -> Path:
     """The two capacity pages in a small Sphinx project (the book's own build is much longer)."""
-    root = tmp_path_factory.mktemp("sphinx")
+    return _build_pages(tmp_path_factory.mktemp("sphinx"), "en")
+
+
+@pytest.fixture(scope="module")
+def built_pages_es(tmp_path_factory) -> Path:
+    """The same pages as the Spanish edition builds them (``language = "es"``)."""
+    return _build_pages(tmp_path_factory.mktemp("sphinx-es"), "es")
+
+
+def _build_pages(root: Path, language: str) -> Path:
     source = root / "src"
     (source / "capacity").mkdir(parents=True)
     (source / "conf.py").write_text(
         'extensions = ["myst_parser", "grader.capacity.sphinx_pages"]\n'
-        'html_theme = "basic"\nexclude_patterns = ["_build"]\n',
+        f'html_theme = "basic"\nexclude_patterns = ["_build"]\nlanguage = "{language}"\n',
         encoding="utf-8",
     )
     (source / "index.md").write_text(
@@ -278,5 +287,63 @@ def _built_page_saves(page, built_pages, tmp_path):
     saved = tmp_path / "saved.json"
     download.value.save_as(saved)
     assert read_response(saved, INSTRUMENT).answers["need-01"] == 2
+    assert page.network == []
+    assert page.problems == []
+
+
+# --- The Spanish edition ----------------------------------------------------------------------------
+
+
+def test_the_spanish_form_saves_what_the_english_report_and_form_read(tmp_path):
+    spanish = tmp_path / "es.html"
+    spanish.write_text(standalone_html(INSTRUMENT, CATALOGUE, STATIC, "es"), encoding="utf-8")
+    english = tmp_path / "en.html"
+    english.write_text(standalone_html(INSTRUMENT, CATALOGUE, STATIC), encoding="utf-8")
+    _in_browser(lambda page: _spanish_round_trip(page, spanish, english, tmp_path))
+
+
+def _spanish_round_trip(page, spanish, english, tmp_path):
+    page.goto(spanish.as_uri(), wait_until="load")
+    chosen = _chosen()
+    _answer(page, chosen)
+    page.select_option("#cap-country", "uruguay")
+    page.click("#cap-score")
+    results = page.text_content("#cap-results")
+    assert "Sus tres mayores carencias" in results
+    for english_words in ("Your three largest gaps", "not answered", "In this course", "Step "):
+        assert english_words not in results
+    with page.expect_download() as download:
+        page.click("#cap-save")
+    assert "No se envió nada" in page.text_content("#cap-status")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    # The trainer's (English) reader scores it exactly as given.
+    response = read_response(saved, INSTRUMENT)
+    assert response.answers == {sid: chosen.get(sid) for sid in INSTRUMENT.statement_ids()}
+    # And the English form loads it back.
+    page.goto(english.as_uri(), wait_until="load")
+    page.set_input_files("#cap-load", str(saved))
+    page.wait_for_function("document.getElementById('cap-status').textContent.includes('Loaded')")
+    assert page.input_value("#cap-country") == "uruguay"
+    assert page.network == []
+    assert page.problems == []
+
+
+def test_the_spanish_catalogue_page_is_in_spanish_and_filters(built_pages_es):
+    _in_browser(lambda page: _spanish_catalogue(page, built_pages_es))
+
+
+def _spanish_catalogue(page, built_pages_es):
+    page.goto((built_pages_es / "capacity" / "resources.html").as_uri(), wait_until="load")
+    head = page.text_content("table.capacity-catalogue thead")
+    assert "Recurso" in head
+    assert "Resource" not in head
+    assert "Se muestran los" in page.text_content("#cap-count")
+    page.select_option("#cap-filter-lang", "es")
+    assert page.text_content("#cap-count").startswith("Se muestran ")
+    assert "español" in page.text_content("#cap-filter-lang")
+    table = page.text_content("table.capacity-catalogue")
+    assert CATALOGUE.resources[0]["title"] in table  # titles stay in their own language
+    assert CATALOGUE.resources[0]["about"] not in table
     assert page.network == []
     assert page.problems == []

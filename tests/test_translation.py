@@ -229,6 +229,10 @@ def paragraphs(page_html: str) -> list[str]:
         "div.cell_output, .output, nav.language-switch, .translation-pending"
     ):
         tag.decompose()
+    # A part marked as being in another language (a resource's title in the capacity
+    # catalogue) is meant to be so; the page around it is checked.
+    for tag in article.select("[lang]:not(html)"):
+        tag.decompose()
     texts = []
     for tag in article.find_all(["p", "li", "dd", "dt", "td", "h1", "h2", "h3"]):
         if tag.find(["p", "li"]):  # a container: its own paragraphs are checked instead

@@ -10,6 +10,8 @@ them and does everything else:
 - ``report``: the cohort report (``python -m grader capacity report FOLDER``): CSV, charts,
   the change per area and the gaps that remain.
 - ``page``: the HTML of the offline self-assessment form and of the catalogue appendix.
+- ``translation``: the pages' text in other languages (``capacity/locales``, gettext), and
+  ``python -m grader capacity translations``, which keeps it in line with the English.
 - ``sphinx_pages``: a Sphinx extension with the two directives the book's pages use, and the
   page's own JavaScript and CSS (``static/``), added to those pages only.
 

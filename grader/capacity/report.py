@@ -10,6 +10,10 @@
 
 A file that cannot be used (not JSON, from another tool, another version, damaged) is named
 with the reason and skipped; the others are still read.
+
+With ``--language es``, the CSV headers, area titles, statement texts and chart labels are in
+Spanish; the values (ids, rounds, levels, yes/no) stay the same in every language, so that
+reports in different languages can be compared and read by the same tools.
 """
 
 from __future__ import annotations
@@ -22,10 +26,38 @@ from pathlib import Path
 from ..errors import GraderError
 from .catalogue import Catalogue, Instrument
 from .scoring import KINDS, Response, ResponseError, levels, matches, read_response
+from .translation import N_, Translator
 
 ROUNDS = ("before", "after", "other")
 # A gap "remains" when the latest round's mean level is below this ("in place").
 IN_PLACE = 2.0
+# The CSV headers as shown (a column not named here, such as step:need, keeps its id).
+COLUMNS = {
+    "file": N_("file"),
+    "round": N_("round"),
+    "kind": N_("kind"),
+    "label": N_("label"),
+    "country": N_("country"),
+    "answered": N_("answered"),
+    "area": N_("area"),
+    "title": N_("title"),
+    "n_before": N_("n_before"),
+    "before": N_("before"),
+    "n_after": N_("n_after"),
+    "after": N_("after"),
+    "change": N_("change"),
+    "gap": N_("gap"),
+    "remaining": N_("remaining"),
+    "resources": N_("resources"),
+    "statement": N_("statement"),
+    "step": N_("step"),
+    "role": N_("role"),
+    "text": N_("text"),
+}
+CHART_TITLES = {
+    "step": N_("Capacity by step, before and after"),
+    "role": N_("Capacity by role, before and after"),
+}
 
 
 @dataclass
@@ -156,16 +188,16 @@ def _response_rows(responses: list[Response], instrument: Instrument, folder: Pa
     return rows
 
 
-def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> Path:
+def _write_csv(path: Path, rows: list[dict], columns: list[str], t: Translator) -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer.writerow({c: t(COLUMNS[c]) if c in COLUMNS else c for c in columns})
     writer.writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
 
-def _chart(path: Path, rows: list[dict], kind: str, instrument: Instrument) -> Path:
+def _chart(path: Path, rows: list[dict], kind: str, instrument: Instrument, t: Translator) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -175,20 +207,20 @@ def _chart(path: Path, rows: list[dict], kind: str, instrument: Instrument) -> P
     labels = [r["title"] for r in mine]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(mine) + 1.4), dpi=100)
     ys = range(len(mine))
-    for offset, column, colour, hatch in (
-        (-0.2, "before", "#9ecae1", ""),
-        (0.2, "after", "#08519c", "//"),
+    for offset, column, colour, hatch, label in (
+        (-0.2, "before", "#9ecae1", "", t(N_("Before"))),
+        (0.2, "after", "#08519c", "//", t(N_("After"))),
     ):
         values = [float(r[column]) if r[column] else 0.0 for r in mine]
         if any(r[column] for r in mine):
             ax.barh([y + offset for y in ys], values, height=0.38, color=colour, hatch=hatch,
-                    edgecolor="#333333", label=column.capitalize())  # fmt: skip
+                    edgecolor="#333333", label=label)  # fmt: skip
     ax.set_yticks(list(ys), labels)
     ax.invert_yaxis()
     ax.set_xlim(0, instrument.target)
-    ax.set_xlabel("Mean level (0 = not in place, 3 = proven)")
+    ax.set_xlabel(t(N_("Mean level (0 = not in place, 3 = proven)")))
     ax.axvline(IN_PLACE, color="#666666", linestyle="--", linewidth=1)
-    ax.set_title(f"Capacity by {kind}, before and after")
+    ax.set_title(t(CHART_TITLES[kind]))
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
     fig.savefig(path, format="png", metadata={"Software": None})
@@ -197,11 +229,19 @@ def _chart(path: Path, rows: list[dict], kind: str, instrument: Instrument) -> P
 
 
 def cohort_report(
-    folder: Path, out: Path, instrument: Instrument, catalogue: Catalogue
+    folder: Path,
+    out: Path,
+    instrument: Instrument,
+    catalogue: Catalogue,
+    language: str | None = None,
 ) -> CohortReport:
-    """Read every saved file in ``folder`` and write the CSVs and charts into ``out``."""
+    """Read every saved file in ``folder`` and write the CSVs and charts into ``out``, with
+    headers and labels in ``language`` (English by default)."""
     folder = Path(folder)
     responses, skipped = read_folder(folder, instrument)
+    # The files are read against the instrument as saved; only the words shown are translated.
+    t = Translator(language)
+    instrument, catalogue = t.instrument(instrument), t.catalogue(catalogue)
     if not responses:
         reasons = "".join(f"\n  - {p.name}: {why}" for p, why in skipped[:10])
         raise GraderError(
@@ -219,15 +259,17 @@ def cohort_report(
             out / "capacity-responses.csv",
             response_rows,
             ["file", "round", "kind", "label", "country", "answered", *area_columns],
+            t,
         ),
-        _write_csv(out / "capacity-areas.csv", report.areas, list(report.areas[0])),
+        _write_csv(out / "capacity-areas.csv", report.areas, list(report.areas[0]), t),
         _write_csv(
             out / "capacity-statements.csv",
             _statement_rows(responses, instrument),
             ["statement", "step", "role", "before", "after", "change", "text"],
+            t,
         ),
-        _chart(out / "capacity-steps.png", report.areas, "step", instrument),
-        _chart(out / "capacity-roles.png", report.areas, "role", instrument),
+        _chart(out / "capacity-steps.png", report.areas, "step", instrument, t),
+        _chart(out / "capacity-roles.png", report.areas, "role", instrument, t),
     ]
     return report
 

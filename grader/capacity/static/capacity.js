@@ -40,6 +40,13 @@ capacityWhenReady(function () {
     return node;
   }
 
+  /* The page's words come with the data, in the page's language: {name} is filled in. */
+  function T(key, values) {
+    return String(DATA.text[key]).replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
   function say(message) {
     statusLine.textContent = message;
   }
@@ -101,13 +108,13 @@ capacityWhenReady(function () {
   /* Problems with a saved file, in plain words (empty when it can be used). */
   function problemsOf(saved) {
     if (!saved || typeof saved !== "object" || Array.isArray(saved)) {
-      return "it is not a saved self-assessment";
+      return T("not_a_file");
     }
     if (saved.instrument !== DATA.instrument) {
-      return "it comes from another tool";
+      return T("other_tool");
     }
     if (major(saved.instrument_version) !== major(DATA.version)) {
-      return "it was saved with version " + saved.instrument_version + " of this self-assessment";
+      return T("other_version", { version: saved.instrument_version });
     }
     var known = {};
     DATA.statements.forEach(function (s) {
@@ -118,7 +125,7 @@ capacityWhenReady(function () {
       return !known[id] || !(v === null || (Number.isInteger(v) && v >= 0 && v <= 3));
     });
     if (bad.length) {
-      return "it has answers this page does not understand (" + bad.slice(0, 3).join(", ") + ")";
+      return T("unknown_answers", { ids: bad.slice(0, 3).join(", ") });
     }
     return "";
   }
@@ -182,7 +189,7 @@ capacityWhenReady(function () {
     var described = areas
       .map(function (a) {
         var v = areaLevels[a.id];
-        return areaTitle(a, kind) + ": " + (v === null ? "not answered" : v.toFixed(1));
+        return areaTitle(a, kind) + ": " + (v === null ? T("not_answered") : v.toFixed(1));
       })
       .join("; ");
     svg.setAttribute("aria-label", caption + ". " + described);
@@ -209,7 +216,7 @@ capacityWhenReady(function () {
       var v = areaLevels[a.id];
       add("text", { x: left - 8, y: y + 15, "text-anchor": "end", class: "capacity-label" }, areaTitle(a, kind));
       if (v === null) {
-        add("text", { x: left + 6, y: y + 15, class: "capacity-na" }, "not answered");
+        add("text", { x: left + 6, y: y + 15, class: "capacity-na" }, T("not_answered"));
       } else {
         add("rect", {
           x: left,
@@ -243,7 +250,9 @@ capacityWhenReady(function () {
       var r = DATA.resources[id];
       var li = el("li");
       li.appendChild(el("a", { href: r.url, rel: "noopener" }, r.title));
-      var details = " (" + r.publisher + (r.year ? ", " + r.year : "") + "; " + r.languages.join(", ") + "; " + r.cost + ")";
+      var details = " (" + r.publisher + (r.year ? ", " + r.year : "") + "; " + r.languages.map(function (code) {
+        return DATA.language_names[code] || code;
+      }).join(", ") + "; " + r.cost + ")";
       li.appendChild(document.createTextNode(details));
       list.appendChild(li);
     });
@@ -257,32 +266,32 @@ capacityWhenReady(function () {
     resultsBody.textContent = "";
     if (!answered) {
       results.hidden = true;
-      say("Choose a level for at least one statement first.");
+      say(T("choose_first"));
       return;
     }
     var byStep = levels(given, "step");
     var byRole = levels(given, "role");
     resultsBody.appendChild(
-      el("p", {}, "You answered " + answered + " of " + DATA.statements.length + " statements. Levels run from 0 (not in place) to " + DATA.target + " (proven); bars below 2 are shaded as gaps.")
+      el("p", {}, T("answered", { answered: answered, total: DATA.statements.length, target: DATA.target }))
     );
-    resultsBody.appendChild(el("h4", {}, "By step of the process"));
-    resultsBody.appendChild(chart(byStep, "step", "Mean level by step"));
-    resultsBody.appendChild(el("h4", {}, "By role"));
-    resultsBody.appendChild(chart(byRole, "role", "Mean level by role"));
+    resultsBody.appendChild(el("h4", {}, T("by_step")));
+    resultsBody.appendChild(chart(byStep, "step", T("by_step_chart")));
+    resultsBody.appendChild(el("h4", {}, T("by_role")));
+    resultsBody.appendChild(chart(byRole, "role", T("by_role_chart")));
 
     var gaps = largestGaps(byStep, "step", 3);
-    resultsBody.appendChild(el("h4", {}, "Your three largest gaps"));
+    resultsBody.appendChild(el("h4", {}, T("largest_gaps")));
     if (!gaps.length) {
-      resultsBody.appendChild(el("p", {}, "No gap: every step you answered is proven in practice."));
+      resultsBody.appendChild(el("p", {}, T("no_gap")));
     }
     var list = el("ol", { class: "capacity-gaps" });
     gaps.forEach(function (g) {
       var li = el("li", { "data-step": g.area.id });
-      li.appendChild(el("strong", {}, "Step " + areaTitle(g.area, "step")));
-      li.appendChild(document.createTextNode(" (level " + (DATA.target - g.gap).toFixed(1) + " of " + DATA.target + ")."));
-      li.appendChild(el("p", {}, "In this course:"));
+      li.appendChild(el("strong", {}, T("step", { title: areaTitle(g.area, "step") })));
+      li.appendChild(document.createTextNode(T("gap_level", { level: (DATA.target - g.gap).toFixed(1), target: DATA.target })));
+      li.appendChild(el("p", {}, T("in_course")));
       li.appendChild(linkList(g.area.lessons.concat(g.area.labs)));
-      li.appendChild(el("p", {}, "Resources that build it:"));
+      li.appendChild(el("p", {}, T("resources_step")));
       li.appendChild(resourceList("step:" + g.area.id));
       list.appendChild(li);
     });
@@ -291,13 +300,13 @@ capacityWhenReady(function () {
     var role = largestGaps(byRole, "role", 1)[0];
     if (role) {
       var p = el("p", { class: "capacity-role-gap", "data-role": role.area.id });
-      p.appendChild(el("strong", {}, "By role, the largest gap is " + role.area.title + " "));
-      p.appendChild(document.createTextNode("(level " + (DATA.target - role.gap).toFixed(1) + "). Resources for this role:"));
+      p.appendChild(el("strong", {}, T("role_gap", { role: role.area.title })));
+      p.appendChild(document.createTextNode(T("role_gap_level", { level: (DATA.target - role.gap).toFixed(1) })));
       resultsBody.appendChild(p);
       resultsBody.appendChild(resourceList("role:" + role.area.id));
     }
     results.hidden = false;
-    say("Results updated below.");
+    say(T("updated"));
   }
 
   /* --- Save and load ----------------------------------------------------------------------- */
@@ -315,7 +324,7 @@ capacityWhenReady(function () {
     setTimeout(function () {
       URL.revokeObjectURL(url);
     }, 1000);
-    say("Saved to a file on this computer. Nothing was sent anywhere.");
+    say(T("saved"));
   }
 
   function load(file) {
@@ -325,20 +334,20 @@ capacityWhenReady(function () {
       try {
         saved = JSON.parse(String(reader.result).replace(/^\uFEFF/, ""));
       } catch (err) {
-        say("That file could not be loaded: it is not a file saved by this page.");
+        say(T("not_loaded", { problem: T("not_ours") }));
         return;
       }
       var problem = problemsOf(saved);
       if (problem) {
-        say("That file could not be loaded: " + problem + ".");
+        say(T("not_loaded", { problem: problem }));
         return;
       }
       fill(saved);
       show(answers());
-      say("Loaded the answers saved in " + file.name + ".");
+      say(T("loaded", { name: file.name }));
     };
     reader.onerror = function () {
-      say("That file could not be read.");
+      say(T("not_read"));
     };
     reader.readAsText(file);
   }
@@ -388,10 +397,9 @@ capacityWhenReady(function () {
         shown += 1;
       }
     });
-    count.textContent =
-      shown === rows.length
-        ? "Showing all " + rows.length + " resources."
-        : "Showing " + shown + " of " + rows.length + " resources.";
+    /* The words come from the page (data-all, data-some), in its language. */
+    var message = shown === rows.length ? count.dataset.all : count.dataset.some;
+    count.textContent = message.replace("{total}", rows.length).replace("{shown}", shown);
   }
 
   search.addEventListener("input", update);
