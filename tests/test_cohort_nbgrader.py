@@ -234,6 +234,20 @@ def test_an_assignment_not_named_lab_with_two_notebooks_is_collected(cohort):
     assert "bitdiddle" not in missing  # stored by the first collect
 
 
+def test_check_runs_one_notebook_of_an_assignment_of_several(cohort, tmp_path):
+    # A learner checks problem1 alone, as handed out (no lab_checks.py: ps1 has none).
+    release = cohort["root"] / "release" / LAB
+    notebook = tmp_path / "problem1.ipynb"
+    nbformat.write(_with_python3(nbformat.read(release / "problem1.ipynb", 4)), notebook)
+    untouched = invoke("check", notebook, "--timeout", "30", code=1)
+    assert "✗ correct_squares" in untouched.output, untouched.output
+    assert "0 of " in untouched.output
+    answered = cohort["submissions"]["bitdiddle"]["problem1"]
+    nbformat.write(_with_python3(answered), notebook)
+    output = invoke("check", notebook, "--timeout", "30", code=None).output
+    assert "✓ correct_squares" in output, output
+
+
 def test_every_cell_scores_as_plain_nbgrader(cohort):
     assert cohort["graded"].exit_code == 0, cohort["graded"].output
     ours = _scores(cohort["cohort"].db_url, cohort["submissions"])
