@@ -199,3 +199,21 @@ def test_the_spanish_install_steps_are_the_start_pages_translation():
         if en.startswith("```"):
             continue  # commands, the same in both
         assert catalogue.get(en) == es, f"start-here.po translates {en[:60]!r} otherwise"
+
+
+def test_the_spanish_requirements_read_right_on_a_windows_laptop(monkeypatch):
+    # pip decodes a requirements file in the computer's encoding unless the file names its own.
+    import locale
+
+    from pip._internal.utils.encoding import auto_decode
+
+    monkeypatch.setattr(locale, "getpreferredencoding", lambda *_: "cp1252")
+    spanish = learner_env.requirements_text(language="es")
+    assert auto_decode(spanish.encode("utf-8")) == spanish
+    english = learner_env.requirements_text()
+    assert english.isascii()
+
+    def pins(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    assert pins(spanish) == pins(english)

@@ -190,7 +190,10 @@ def pack_release(lab: Lab, release: Path, out: Path, language: str = "en") -> Pa
     title = notebook_title(release / lab.notebook_name, lab.title)
     entries = [
         (f"{lab.id}/README.txt", readme(lab, language, title).encode("utf-8")),
-        (f"{lab.id}/{learner_env.FILE_NAME}", learner_env.requirements_text().encode("utf-8")),
+        (
+            f"{lab.id}/{learner_env.FILE_NAME}",
+            learner_env.requirements_text(language=language).encode("utf-8"),
+        ),
         (f"{lab.id}/{SELF_CHECK_NAME}", SELF_CHECK.read_bytes()),
     ]
     for path in sorted(p for p in release.rglob("*") if p.is_file()):

@@ -68,7 +68,23 @@ def course_pins(requirements: Path = ROOT / "requirements.txt") -> dict[str, str
     return pins
 
 
-def requirements_text(requirements: Path = ROOT / "requirements.txt") -> str:
+# The comment at the top of the learner's requirements file, in each language of the zips.
+# pip reads the file in the computer's own encoding unless it says otherwise (cp1252 on many
+# Windows laptops), so one with accents declares UTF-8 on its first line.
+HEADER = {
+    "en": """# The Python packages the labs need, with the versions the course is tested with.
+# Install them once into a new environment (see README.txt): about {download} MB
+# to download, {installed} MB on disk. Python {python}.
+# Ready-built packages only: nothing needs a compiler.""",
+    "es": """# -*- coding: utf-8 -*-
+# Los paquetes de Python que necesitan los laboratorios, en las versiones con que se
+# prueba el curso. Instálelos una sola vez en un entorno nuevo (véase README.txt): unos
+# {download} MB de descarga, {installed} MB en disco. Python {python_es}.
+# Solo paquetes ya compilados: nada necesita un compilador.""",
+}
+
+
+def requirements_text(requirements: Path = ROOT / "requirements.txt", language: str = "en") -> str:
     """The learner's requirements file: the course's pins of :data:`PACKAGES` only."""
     pins = course_pins(requirements)
     missing = [p for p in PACKAGES if _normal(p) not in pins]
@@ -78,10 +94,7 @@ def requirements_text(requirements: Path = ROOT / "requirements.txt") -> str:
             "add an exact pin (name==version) for each to requirements.txt",
         )
     lines = [
-        "# The Python packages the labs need, with the versions the course is tested with.",
-        f"# Install them once into a new environment (see README.txt): about {DOWNLOAD_MB} MB",
-        f"# to download, {INSTALLED_MB} MB on disk. Python {PYTHON_VERSIONS}.",
-        "# Ready-built packages only: nothing needs a compiler.",
+        *_format(HEADER.get(language, HEADER["en"])).splitlines(),
         "--only-binary :all:",
         *(f"{name}=={pins[_normal(name)]}" for name in PACKAGES),
     ]

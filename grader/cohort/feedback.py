@@ -279,12 +279,16 @@ def _pages(cohort: Cohort, lab, student, exporter, titles, context) -> list[Path
         shutil.rmtree(folder)  # old pages and, from older versions, copies of the data
     folder.mkdir(parents=True)
     written = []
+    # A notebook not handed in has no language of its own: its page takes the learner's other
+    # notebooks' language.
+    handed = [cohort.submitted_dir(student, lab.id) / n for n in lab.notebooks]
+    either = next((words.language_of(p) for p in handed if p.is_file()), "en")
     for name in lab.notebooks:
         graded_path = cohort.autograded_dir(student, lab.id) / name
         page = folder / f"{Path(name).stem}.html"
         if not graded_path.is_file():
-            summary = _summary([], *context)
-            body = f"<p>{html.escape(name)} was not handed in, so it scores 0.</p>"
+            summary = _summary([], *context, either)
+            body = f"<p>{html.escape(words.say(either, 'not_handed_in', name=name))}</p>"
             page.write_text(pages.assemble(body, name, summary, CSS), encoding="utf-8")
             written.append(page)
             continue

@@ -59,6 +59,10 @@ WORDS = {
         "en": "your answer does not pass this check{detail}",
         "es": "su respuesta no cumple esta verificación{detail}",
     },
+    "not_handed_in": {
+        "en": "{name} was not handed in, so it scores 0.",
+        "es": "{name} no se entregó, así que su puntaje es 0.",
+    },
     "check_failed": {"en": "this check failed.", "es": "esta verificación no se cumplió."},
     "could_not_run": {
         "en": "the check could not run on this answer ({error}).",
