@@ -204,8 +204,11 @@ def test_the_spanish_install_steps_are_the_start_pages_translation():
 def test_the_spanish_requirements_read_right_on_a_windows_laptop(monkeypatch):
     # pip decodes a requirements file in the computer's encoding unless the file names its own.
     import locale
+    import warnings
 
-    from pip._internal.utils.encoding import auto_decode
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pip's own import warns about setuptools' distutils
+        from pip._internal.utils.encoding import auto_decode
 
     monkeypatch.setattr(locale, "getpreferredencoding", lambda *_: "cp1252")
     spanish = learner_env.requirements_text(language="es")
