@@ -6,6 +6,7 @@ import math
 
 from . import mno, mobility
 from .auxiliary import CROWD
+from .card_language import translator
 from .census import AGE_BANDS
 from .countries import COUNTRIES
 from .geography import geography
@@ -52,7 +53,7 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
         [
             ("district", "string", "District (Botswana) or department (Uruguay), real name"),
             ("sex", "string", "F or M"),
-            ("age_band", "string", "One of " + ", ".join(f"`{b}`" for b in AGE_BANDS)),
+            ("age_band", "string", "One of {age_bands}"),
             ("population", "integer", "Persons in the cell"),
         ],
         [
@@ -335,7 +336,7 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
             ),
             (
                 "One person is planted in a crowd: a single known visit, at a tower and hour "
-                f"where at least {CROWD} subscribers were seen, so a linkage attack cannot "
+                "where at least {crowd_min} subscribers were seen, so a linkage attack cannot "
                 "single them out (`planted_in_a_crowd`)."
             ),
         ],
@@ -344,11 +345,137 @@ CARDS: dict[str, tuple[str, list[tuple[str, str, str]], list[str], str]] = {
 }
 
 
+# The card's fixed sentences. Each is a template (``str.format`` fields), translated before the
+# numbers are put in, so one translation serves every seed and size. Markdown markers (``#``,
+# ``-``, table bars) are added by ``data_card``, so translators see only words.
+PHRASES = {
+    "title": "{title} ({country}, synthetic)",
+    "facts": (
+        "Dataset: `{name}`; country setting: {country}; size: `{size}`; seed: {seed}; rows: {rows}"
+    ),
+    "rows_unknown": "see manifest.json",
+    "read": (
+        "Read: `{name}.parquet` in pieces, one row group at a time (too big for "
+        "`synthetic_data.load`), e.g. with `pyarrow.parquet.ParquetFile`"
+    ),
+    "load": (
+        "Load: `synthetic_data.load({name!r}, country={country!r}, size={size!r}, seed={seed})`"
+    ),
+    "version": "Generator version: {version}",
+    "purpose": "Purpose",
+    "codebook": "Codebook",
+    "column": "Column",
+    "type": "Type",
+    "meaning": "Meaning",
+    "patterns": "Planted patterns",
+    "ground_truth": (
+        "Exact planted values and measurements are in `ground_truth.json` "
+        "(`synthetic_data.ground_truth(country, size, seed)`)."
+    ),
+    "how": "How it was generated",
+    "chunks": (
+        "At size `{size}` this table is written to Parquet in chunks of {chunk} {unit}, one row "
+        "group per chunk, so memory stays bounded: rows are sorted by time within each row group, "
+        "not across the file. CDR measurements in `ground_truth.json` (uniqueness, anomalies) and "
+        "the auxiliary visits use the first chunk."
+    ),
+    "unit_mno_cdr": "SIMs",
+    "unit_card_transactions": "card holders",
+    "seeds": (
+        "Every table comes from numpy random generators seeded from a `SeedSequence` of the seed, "
+        "the country and the dataset, so the same seed gives the same bytes and a different seed "
+        "gives different numbers with the same structure. People are drawn from one hidden "
+        "synthetic population sampled from the census table, so the same invented person can "
+        "appear in several datasets."
+    ),
+    "provenance": "Provenance and limits",
+    "census_uruguay": (
+        "District names, census populations and capitals: {country} census {year}. Sources: INE "
+        "Uruguay, Censo 2023 final results (10 December 2024), department figures as reported in "
+        "the press; capitals from Wikipedia. Capital coordinates are approximate (about 0.05°). "
+        "The book's appendix 'Sources, and how sure we are' gives the references."
+    ),
+    "census_botswana": (
+        "District names, census populations and capitals: {country} census {year}. Sources: "
+        "Statistics Botswana, 2022 Population and Housing Census (national totals); district "
+        "figures from a single secondary compilation citing Statistics Botswana (Wikipedia), not "
+        "checked against a Statistics Botswana table. Capital coordinates are approximate (about "
+        "0.05°). The book's appendix 'Sources, and how sure we are' gives the references."
+    ),
+    "shapes": (
+        "District shapes are schematic Voronoi cells clipped to the Natural Earth 1:110m outline "
+        "(public domain)."
+    ),
+    "moved": (
+        " Capitals outside the coarse outline ({moved}) are moved inside it for placing homes, "
+        "towers and shops."
+    ),
+    "behaviour": (
+        "Behaviour parameters (ownership factors, routines, rhythms, the lockdown, how often "
+        "people go out and how active their SIMs are) are modelled to teach with, loosely "
+        "inspired by published gaps (GSMA Mobile Gender Gap, Findex); they are not estimates for "
+        "this country. The laws of mobility and their exponents come from the studies named in "
+        "the CDR card. How bursty activity is, and its negative link with mobility, were chosen "
+        "so that unicity behaves like published measurements at both resolutions (checked by "
+        "`benchmarks/unicity.py`): assumptions, not estimates."
+    ),
+    "names_botswana": (
+        "Names come from Faker's `{locale}` lists (Faker has no Setswana list; isiZulu is the "
+        "nearest southern African one)."
+    ),
+    "names_uruguay": "Names come from Faker's `{locale}` (Rioplatense Spanish) lists.",
+    # Pieces of the facts that the templates above and in CARDS quote.
+    "and": " and ",
+    "crowd": "{measured} of a crowd of {crowd}",
+    "lockdown": "{district}, {start} to {end} (seed-dependent)",
+    "age_note_uruguay": (
+        "Censo 2023 broad shares (0-14 18.5%, 15-34 28.4%, 35-64 37.6%, 65+ 15.6%; "
+        "they sum to 100.1% and are normalised); the split inside each broad group is ours."
+    ),
+    "age_note_botswana": (
+        "**schematic, not official**: no published Botswana age structure was used, so a "
+        "plausible young profile is used ({profile})."
+    ),
+    "phone_note_uruguay": (
+        "Synthetic national mobile number, `9` then 7 digits (URSEC plan); international "
+        "form +598. Not a real subscriber"
+    ),
+    "phone_note_botswana": (
+        "Synthetic national mobile number, 8 digits starting `7` (BOCRA plan); "
+        "international form +267. Not a real subscriber"
+    ),
+}
+
+
+def templates() -> list[str]:
+    """Every English text a card may show, as its translations are keyed (a translation
+    catalogue must have each one, with the same ``{fields}``)."""
+    found = [DISCLAIMER, *SEX_GAP_NOTE.values(), *PHRASES.values()]
+    found += [spec.title for spec in DATASETS.values()]
+    found += [planted.female_source for planted in PLANTED.values()]
+    for purpose, columns, patterns, how in CARDS.values():
+        found += [purpose, *(t for _, typ, text in columns for t in (typ, text)), *patterns, how]
+    return list(dict.fromkeys(found))
+
+
+def dataset_title(name: str, language: str = "en") -> str:
+    """A dataset's title in ``language`` (``DATASETS[name].title`` is the English one)."""
+    return translator(language)(DATASETS[name].title)
+
+
+def _count(n: int, language: str) -> str:
+    # English groups thousands with commas. The Spanish cards keep Python's decimal point in
+    # every number the generator formats (shares, factors, coordinates), so a Uruguayan
+    # thousands dot would make "1.234" ambiguous: Spanish counts stay plain digits.
+    return f"{n:,}" if language == "en" else str(n)
+
+
 def _fmt(d: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items())
 
 
-def _facts(country: str, seed: int, size: str) -> dict:
+def _facts(country: str, seed: int, size: str, language: str = "en") -> dict:
+    tr = translator(language)
     c = COUNTRIES[country]
     p = PLANTED[country]
     truth = ground_truth(country, size, seed)
@@ -359,32 +486,15 @@ def _facts(country: str, seed: int, size: str) -> dict:
         if resolution in RESOLUTIONS
     }
     moves = truth["mobility"]
-    if country == "uruguay":
-        age_note = (
-            "Censo 2023 broad shares (0-14 18.5%, 15-34 28.4%, 35-64 37.6%, 65+ 15.6%; "
-            "they sum to 100.1% and are normalised); the split inside each broad group is ours."
-        )
-        phone_note = (
-            "Synthetic national mobile number, `9` then 7 digits (URSEC plan); international "
-            "form +598. Not a real subscriber"
-        )
-    else:
-        age_note = (
-            "**schematic, not official**: no published Botswana age structure was used, so a "
-            "plausible young profile is used ("
-            + ", ".join(
-                f"{b} {s:.1%}" for b, s in zip(AGE_BANDS, AGE_PROFILE[country], strict=True)
-            )
-            + ")."
-        )
-        phone_note = (
-            "Synthetic national mobile number, 8 digits starting `7` (BOCRA plan); "
-            "international form +267. Not a real subscriber"
-        )
+    profile = ", ".join(
+        f"{b} {s:.1%}" for b, s in zip(AGE_BANDS, AGE_PROFILE[country], strict=True)
+    )
+    crowd = truth["uniqueness"]
     return {
-        "female_source": p.female_source,
-        "age_note": age_note,
-        "phone_note": phone_note,
+        "female_source": tr(p.female_source),
+        "age_note": tr(PHRASES[f"age_note_{country}"]).format(profile=profile),
+        "age_bands": ", ".join(f"`{b}`" for b in AGE_BANDS),
+        "phone_note": tr(PHRASES[f"phone_note_{country}"]),
         "locale": LOCALES[country],
         "towers": SIZES[size].towers,
         "merchants": SIZES[size].merchants,
@@ -398,20 +508,25 @@ def _facts(country: str, seed: int, size: str) -> dict:
         "card_sex": _fmt(p.card_sex),
         "card_age": _fmt(p.card_age),
         "card_rural": p.card_rural,
-        "hubs": " and ".join(p.hubs),
+        "hubs": tr(PHRASES["and"]).join(p.hubs),
         "cdr_per_day": SIZES[size].calls_per_day,
         "contacts": 8,
         "holidays": "; ".join(f"{h['date']} ({h['name']})" for h in truth["anomalies"]["holidays"]),
-        "lockdown": f"{lock['district']}, {lock['start']} to {lock['end']} (seed-dependent)",
+        "lockdown": tr(PHRASES["lockdown"]).format(
+            district=lock["district"], start=lock["start"], end=lock["end"]
+        ),
         "lockdown_district": lock["district"],
         "uniq_fine": uniq["tower x hour"],
         "uniq_coarse": uniq["district x day"],
         "crowd": (
-            f"{truth['uniqueness']['crowd_sims']:,}"
-            if truth["uniqueness"]["measured_sims"] == truth["uniqueness"]["crowd_sims"]
-            else f"{truth['uniqueness']['measured_sims']:,} of a crowd of "
-            f"{truth['uniqueness']['crowd_sims']:,}"
+            _count(crowd["crowd_sims"], language)
+            if crowd["measured_sims"] == crowd["crowd_sims"]
+            else tr(PHRASES["crowd"]).format(
+                measured=_count(crowd["measured_sims"], language),
+                crowd=_count(crowd["crowd_sims"], language),
+            )
         ),
+        "crowd_min": CROWD,
         "active_b": f"{mno.ACTIVE_DAYS_B:g}",
         "active_mobile": f"{mno.ACTIVE_MOBILE:g}",
         "active_days": f"{moves['active_days_per_sim']['0.5']:g}",
@@ -430,7 +545,7 @@ def _facts(country: str, seed: int, size: str) -> dict:
         "zeta": f"{mobility.ZETA:g}",
         "spread": f"{mobility.SPREAD:g}",
         "spread_median": f"{math.exp(-(mobility.SPREAD**2) / 2):.2f}",
-        "sex_gap_note": SEX_GAP_NOTE[country].format(women=p.sim_sex["F"]),
+        "sex_gap_note": tr(SEX_GAP_NOTE[country]).format(women=p.sim_sex["F"]),
         "stay_on": f"{mobility.STAY_ON:g}",
         "overnight_work": f"{mobility.OVERNIGHT['workday']:g}",
         "overnight_rest": f"{mobility.OVERNIGHT['restday']:g}",
@@ -451,16 +566,19 @@ def data_card(
     seed: int | None = None,
     size: str = "small",
     rows: int | None = None,
+    language: str = "en",
 ) -> str:
     """The data card of one dataset as a MyST markdown page (one ``#`` title, plain markdown).
 
     ``rows`` is the row count when the caller already knows it (``build`` does), so the
-    dataset is not generated again just to count it.
+    dataset is not generated again just to count it. ``language`` is ``"en"`` or ``"es"``
+    (the Spanish edition's card; names of columns, code and places stay as they are).
     """
     seed = resolve_seed(seed)
     check_args(name, country, size, seed)
+    tr = translator(language)
     purpose, columns, patterns, how = CARDS[name]
-    facts = _facts(country, seed, size)
+    facts = _facts(country, seed, size, language)
     c = COUNTRIES[country]
     anchors_moved = [
         d
@@ -469,111 +587,64 @@ def data_card(
         )
         if (lon, lat) != tuple(c.district_table().set_index("district").loc[d, ["lon", "lat"]])
     ]
+    streamed = size != "small" and DATASETS[name].streamed
     if rows is not None:
-        rows = f"{rows:,}"
-    elif size == "small" or not DATASETS[name].streamed:
-        rows = f"{len(load(name, country, size, seed)):,}"
+        rows = _count(rows, language)
+    elif not streamed:
+        rows = _count(len(load(name, country, size, seed)), language)
     else:
-        rows = "see manifest.json"
+        rows = tr(PHRASES["rows_unknown"])
+    where = {"name": name, "country": country, "size": size, "seed": seed}
     lines = [
-        f"# {DATASETS[name].title} ({c.name}, synthetic)",
+        "# " + tr(PHRASES["title"]).format(title=tr(DATASETS[name].title), country=c.name),
         "",
-        DISCLAIMER,
+        tr(DISCLAIMER),
         "",
-        (
-            f"- Dataset: `{name}`; country setting: {c.name}; size: `{size}`; seed: {seed}; "
-            f"rows: {rows}"
-        ),
-        (
-            f"- Read: `{name}.parquet` in pieces, one row group at a time (too big for "
-            "`synthetic_data.load`), e.g. with `pyarrow.parquet.ParquetFile`"
-            if size != "small" and DATASETS[name].streamed
-            else f"- Load: `synthetic_data.load({name!r}, country={country!r}, size={size!r}, "
-            f"seed={seed})`"
-        ),
-        f"- Generator version: {GENERATOR_VERSION}",
+        "- " + tr(PHRASES["facts"]).format(**where | {"country": c.name}, rows=rows),
+        "- " + tr(PHRASES["read" if streamed else "load"]).format(**where),
+        "- " + tr(PHRASES["version"]).format(version=GENERATOR_VERSION),
         "",
-        "## Purpose",
+        "## " + tr(PHRASES["purpose"]),
         "",
-        purpose,
+        tr(purpose),
         "",
-        "## Codebook",
+        "## " + tr(PHRASES["codebook"]),
         "",
-        "| Column | Type | Meaning |",
+        "| " + " | ".join(tr(PHRASES[k]) for k in ("column", "type", "meaning")) + " |",
         "|---|---|---|",
-        *[f"| `{col}` | {typ} | {text.format(**facts)} |" for col, typ, text in columns],
+        *[f"| `{col}` | {tr(typ)} | {tr(text).format(**facts)} |" for col, typ, text in columns],
         "",
-        "## Planted patterns",
+        "## " + tr(PHRASES["patterns"]),
         "",
-        *[f"- {p.format(**facts)}" for p in patterns],
-        (
-            "- Exact planted values and measurements are in `ground_truth.json` "
-            "(`synthetic_data.ground_truth(country, size, seed)`)."
-        ),
+        *[f"- {tr(p).format(**facts)}" for p in patterns],
+        "- " + tr(PHRASES["ground_truth"]),
         "",
-        "## How it was generated",
+        "## " + tr(PHRASES["how"]),
         "",
-        how.format(**facts),
+        tr(how).format(**facts),
         "",
         *(
             [
-                (
-                    f"At size `{size}` this table is written to Parquet in chunks of "
-                    f"{SIZES[size].chunk_sims:,} {'SIMs' if name == 'mno_cdr' else 'card holders'}"
-                    ", one row group per chunk, so memory stays bounded: rows are sorted by time "
-                    "within each row group, not across the file. CDR measurements in "
-                    "`ground_truth.json` (uniqueness, anomalies) and the auxiliary visits use "
-                    "the first chunk."
+                tr(PHRASES["chunks"]).format(
+                    size=size,
+                    chunk=_count(SIZES[size].chunk_sims, language),
+                    unit=tr(PHRASES[f"unit_{name}"]),
                 ),
                 "",
             ]
-            if size != "small" and DATASETS[name].streamed
+            if streamed
             else []
         ),
-        (
-            "Every table comes from numpy random generators seeded from a `SeedSequence` of the seed, "
-            "the country and the dataset, so the same seed gives the same bytes and a different seed "
-            "gives different numbers with the same structure. People are drawn from one hidden "
-            "synthetic population sampled from the census table, so the same invented person can "
-            "appear in several datasets."
-        ),
+        tr(PHRASES["seeds"]),
         "",
-        "## Provenance and limits",
+        "## " + tr(PHRASES["provenance"]),
         "",
-        (
-            f"- District names, census populations and capitals: {c.name} census {c.census_year}. "
-            + (
-                "Sources: INE Uruguay, Censo 2023 final results (10 December 2024), department "
-                "figures as reported in the press; capitals from Wikipedia."
-                if country == "uruguay"
-                else "Sources: Statistics Botswana, 2022 Population and Housing Census (national "
-                "totals); district figures from a single secondary compilation citing Statistics "
-                "Botswana (Wikipedia), not checked against a Statistics Botswana table."
-            )
-            + " Capital coordinates are approximate (about 0.05°). The book's appendix "
-            "'Sources, and how sure we are' gives the references."
-        ),
-        "- District shapes are schematic Voronoi cells clipped to the Natural Earth 1:110m "
-        "outline (public domain)."
-        + (
-            f" Capitals outside the coarse outline ({', '.join(anchors_moved)}) are moved inside "
-            "it for placing homes, towers and shops."
-            if anchors_moved
-            else ""
-        ),
-        (
-            "- Behaviour parameters (ownership factors, routines, rhythms, the lockdown, how "
-            "often people go out and how active their SIMs are) are modelled to teach with, "
-            "loosely inspired by published gaps (GSMA Mobile Gender Gap, Findex); they are not "
-            "estimates for this country. The laws of mobility and their exponents come from the "
-            "studies named in the CDR card. How bursty activity is, and its negative link with "
-            "mobility, were chosen so that unicity behaves like published measurements at both "
-            "resolutions (checked by `benchmarks/unicity.py`): assumptions, not estimates."
-        ),
-        f"- Names come from Faker's `{facts['locale']}` lists (Faker has no Setswana list; "
-        "isiZulu is the nearest southern African one)."
-        if country == "botswana"
-        else f"- Names come from Faker's `{facts['locale']}` (Rioplatense Spanish) lists.",
+        "- " + tr(PHRASES[f"census_{country}"]).format(country=c.name, year=c.census_year),
+        "- "
+        + tr(PHRASES["shapes"])
+        + (tr(PHRASES["moved"]).format(moved=", ".join(anchors_moved)) if anchors_moved else ""),
+        "- " + tr(PHRASES["behaviour"]),
+        "- " + tr(PHRASES[f"names_{country}"]).format(locale=facts["locale"]),
         "",
     ]
     return "\n".join(lines)
