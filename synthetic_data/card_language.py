@@ -1,6 +1,6 @@
 """The data cards in other languages than English: a gettext catalogue per language.
 
-A catalogue maps each English template of ``data_cards`` (before any number is put in) to its
+A catalogue maps each English template of ``card_texts`` (before any number is put in) to its
 translation, so one translation serves every seed and size, and a test can find any English
 template that changed without its translation. Babel reads it (the book's Sphinx needs Babel
 anyway); it is imported only for a language other than English, so the English cards need
