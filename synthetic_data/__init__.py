@@ -3,7 +3,7 @@
 from .build import build
 from .census import AGE_BANDS, AGE_EDGES, age_band
 from .countries import COUNTRIES
-from .data_cards import data_card
+from .data_cards import data_card, dataset_title
 from .errors import SyntheticDataError
 from .ground_truth import ground_truth
 from .loading import load
@@ -26,6 +26,7 @@ __all__ = [
     "age_band",
     "build",
     "data_card",
+    "dataset_title",
     "ground_truth",
     "load",
     "plot_country",

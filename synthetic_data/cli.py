@@ -71,10 +71,17 @@ def build(country: str, size: str, seed: int, names: tuple[str, ...], out: str) 
 @click.argument("name")
 @_country
 @_seed
-def card(name: str, country: str, seed: int) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Language of the card (es: the Spanish edition's).",
+)
+def card(name: str, country: str, seed: int, language: str) -> None:
     """Print the data card (MyST markdown) of dataset NAME."""
     try:
-        click.echo(data_card(name, country=country, seed=seed), nl=False)
+        click.echo(data_card(name, country=country, seed=seed, language=language), nl=False)
     except SyntheticDataError as exc:
         _fail(exc)
 

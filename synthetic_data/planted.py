@@ -76,7 +76,7 @@ PLANTED: dict[str, Planted] = {
         sim_base=0.95,
         # A 13% gap for women, the GSMA 2025 sub-Saharan figure (Botswana is not surveyed).
         # Uncertain: Statistics Botswana's 2014 ICT survey found 55.8% of mobile phone users
-        # were women (use, not ownership); the data card says so (data_cards.SEX_GAP_NOTE).
+        # were women (use, not ownership); the data card says so (card_texts.SEX_GAP_NOTE).
         sim_sex={"F": 0.87, "M": 1.0},
         sim_age={
             **_AGE_ZERO_CHILDREN,

@@ -29,6 +29,34 @@ def test_index_lists_every_dataset_and_describes_each_map():
     assert any(f"{towers} synthetic mobile-network towers" in alt for alt in alts)
 
 
+def test_the_spanish_edition_has_the_same_appendix_in_spanish():
+    seed = synthetic_data.DEFAULT_SEED
+    page = data_appendix.dataset_page("mno_towers", seed=seed, language="es")
+    assert page.startswith(f"# {synthetic_data.dataset_title('mno_towers', 'es')}\n")
+    assert "### Diccionario de datos" in page
+    index = data_appendix.index_page(seed=seed, language="es")
+    for name in synthetic_data.DATASETS:
+        assert f"{synthetic_data.dataset_title(name, 'es')} <{name}>" in index
+    alts = re.findall(r"^:alt: (.+)$", index, flags=re.MULTILINE)
+    towers = len(synthetic_data.load("mno_towers", country="uruguay"))
+    assert any(f"{towers} antenas sintéticas" in alt for alt in alts)
+
+
+def test_every_edition_has_the_appendix_words_with_the_same_fields():
+    import dataclasses
+    import string
+
+    def fields(text: str) -> set:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+
+    english = data_appendix.WORDS["en"]
+    for language, words in data_appendix.WORDS.items():
+        for field in dataclasses.fields(words):
+            mine, theirs = getattr(words, field.name), getattr(english, field.name)
+            if isinstance(mine, str):
+                assert fields(mine) == fields(theirs), f"{language}: {field.name}"
+
+
 def test_offline_cleanup_drops_thebe_and_duplicates_only():
     class Script:
         def __init__(self, filename, **attributes):

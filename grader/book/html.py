@@ -194,7 +194,7 @@ def stage(
         page = lab_page(lab, release_notebook, zip_path.name, language)
         write_if_changed(staging / "labs" / f"{lab.id}.ipynb", nbformat.writes(page).encode())
         write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
-    data_appendix.write(staging, seed, write_if_changed)
+    data_appendix.write(staging, seed, write_if_changed, language=language)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["cache"] = str(_execution_cache(paths, seed).resolve())
     words = lab_words.ENGLISH if edition.is_source else lab_words.SPANISH
