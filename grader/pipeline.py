@@ -173,7 +173,7 @@ def _translate_labs(paths: BuildPaths, gated, result: BuildResult, echo) -> None
             t0 = time.perf_counter()
             source = course.source_dir(paths.course, lab.id) / lab.notebook_name
             try:
-                done = translated.build_one(paths, lab, source, release, language)
+                done = translated.build_one(paths, lab, source, release, language, result.seed)
             except GraderError as exc:
                 result.failures.append(str(exc))
                 echo(f"      ✗ {language}/{lab.id}")

@@ -169,6 +169,13 @@ def test_the_spanish_release_has_the_english_cells_and_tests(built, lab_id):
         names = archive.namelist()
     assert f"{lab_id}/{lab_id}.ipynb" in names
     assert f"{lab_id}/{lab_i18n.TEXT_FILE}" in names
+    # Its data cards too: the same data, described in Spanish.
+    english_cards = sorted((course.release_dir(paths.course, lab_id) / "data").glob("*.md"))
+    assert english_cards
+    for card in english_cards:
+        spanish_card = (folder / "data" / card.name).read_text(encoding="utf-8")
+        assert spanish_card != card.read_text(encoding="utf-8")
+        assert "Datos sintéticos" in spanish_card, card.name
 
 
 @pytest.mark.slow

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+import synthetic_data
+
 from ..errors import GraderError
 from ..paths import BuildPaths
 from . import bundle, gates, lab_i18n
@@ -80,8 +82,17 @@ def json_escaped(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
+def _translate_cards(data: Path, country: str, seed: int, language: str) -> None:
+    """The data cards next to a translated lab's data, in its language (same numbers: the
+    cards are made from the same seed's data)."""
+    for card in sorted(data.glob("*.md")) if data.is_dir() else []:
+        if card.stem in synthetic_data.DATASETS:
+            text = synthetic_data.data_card(card.stem, country, seed, language=language)
+            card.write_text(text, encoding="utf-8")
+
+
 def build_one(
-    paths: BuildPaths, lab: Lab, source_nb: Path, release_nb: Path, language: str
+    paths: BuildPaths, lab: Lab, source_nb: Path, release_nb: Path, language: str, seed: int
 ) -> Translated:
     """Translate, gate and zip one lab; raise ``GraderError`` if a gate fails."""
     table = lab_i18n.translations(lab.path, language)
@@ -90,6 +101,8 @@ def build_one(
     rel_dir = folder(paths, language, "release", lab.id)
     _copy(source_nb.parent, src_dir)
     _copy(release_nb.parent, rel_dir)
+    for folder_ in (src_dir, rel_dir):
+        _translate_cards(folder_ / "data", lab.country, seed, language)
     es_source = _write(source_nb, src_dir, table, language, with_hidden=True)
     es_release = _write(release_nb, rel_dir, table, language, with_hidden=False)
     gates.check_solution_passes(lab, es_source)
