@@ -4,10 +4,13 @@ glued numbers are written the Uruguayan way."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from babel.messages.pofile import read_po
+from docutils import nodes
 
-from grader.book import catalogues
+from grader.book import catalogues, sphinx_i18n
 from grader.book import html as book
 from grader.book.numbers import PERCENT, localise
 from grader.paths import BOOK, BuildPaths
@@ -37,6 +40,23 @@ def test_numbers_are_written_the_uruguayan_way(english, spanish):
 )
 def test_what_is_not_a_plain_number_is_left_alone(kept):
     assert localise(kept, "es") == kept
+
+
+@pytest.mark.parametrize(
+    ("language", "pending", "shown"),
+    [("es", [], "0,93"), ("es", ["lessons/x"], "0.93"), ("en", [], "0.93")],
+)
+def test_glued_text_is_written_in_the_page_language(language, pending, shown):
+    config = SimpleNamespace(language=language, i18n_pending=pending)
+    env = SimpleNamespace(docname="lessons/x", config=config)
+    role = SimpleNamespace(document=SimpleNamespace(settings=SimpleNamespace(env=env)))
+
+    def run(self):
+        return [nodes.inline("0.93", "0.93", classes=["pasted-text"])], []
+
+    pasted, _ = sphinx_i18n._localised_text(run)(role)
+    assert pasted[0].astext() == shown
+    assert pasted[0]["classes"] == ["pasted-text"]
 
 
 PAGE = """# A page
@@ -113,7 +133,9 @@ def test_each_edition_executes_its_lessons_in_a_cache_of_its_own(tmp_path, monke
     spanish.mkdir()
     assert spanish != english
     assert book._execution_cache(paths, 7) == english
-    assert english.exists() and spanish.exists()  # neither edition removes the other's
+    assert english.exists()  # neither edition removes the other's
+    assert spanish.exists()
     (package / "__init__.py").write_text("X = 2\n")
     book._execution_cache(paths, 7)
-    assert not english.exists() and not spanish.exists()  # both stale with the old generator
+    assert not english.exists()  # both are stale once the generator changed
+    assert not spanish.exists()
