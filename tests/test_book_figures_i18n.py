@@ -139,3 +139,15 @@ def test_each_edition_executes_its_lessons_in_a_cache_of_its_own(tmp_path, monke
     book._execution_cache(paths, 7)
     assert not english.exists()  # both are stale once the generator changed
     assert not spanish.exists()
+
+
+def test_an_image_in_the_one_page_book_is_translated_from_its_own_page():
+    from sphinx import addnodes
+
+    root = nodes.section()
+    lesson = addnodes.start_of_file(docname="lessons/07-bias")
+    image = nodes.image(uri="x.png", alt="A chart.")
+    lesson += nodes.paragraph("", "", image)
+    root += lesson
+    assert sphinx_i18n._page_of(image, "intro") == "lessons/07-bias"
+    assert sphinx_i18n._page_of(nodes.image(uri="y.png"), "intro") == "intro"

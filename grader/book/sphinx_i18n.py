@@ -17,8 +17,9 @@ whose translation is not finished.
 - A translated paragraph keeps its ``{glue:text}`` numbers. Sphinx parses each translation as
   a small document of its own, after MyST-NB has finished the page and dropped the notebook's
   state, so the glue role would find no data; it reads the page's glue data from the file
-  MyST-NB writes for that (``jupyter_execute/<page>.glue.json``) instead. The numbers are the
-  English edition's own: same data, same seed.
+  MyST-NB writes for that (``jupyter_execute/<page>.glue.json``) instead. Each edition runs
+  the lessons itself (its figures are drawn in its language, ``html.build_html``); the numbers
+  are the English edition's: same data, same seed (a stopwatch reading is each run's own).
 - Glued text that is a plain number is written the edition's way (``numbers.localise``:
   ``1,234`` and ``0.93`` become ``1.234`` and ``0,93`` in Spanish), on every page but those
   still shown in English.
@@ -26,7 +27,8 @@ whose translation is not finished.
   the cell's output, after Sphinx has translated the page; ``grader translate`` puts it in
   the page's catalogue, and it is translated here, once the page is resolved.
 
-Only the HTML builder: the one-page book behind the PDF gets neither switch nor note.
+The switch and the note are for the HTML builder only: the one-page book behind the PDF gets
+neither (its numbers and alt texts are translated all the same).
 """
 
 from __future__ import annotations
@@ -124,17 +126,30 @@ def _translate_captions(app, doctree) -> None:
         node["caption"] = catalog.gettext(node["caption"])
 
 
+def _page_of(node, docname: str) -> str:
+    """The page a node comes from: in the one-page book (``singlehtml``, for the PDF) each
+    page sits in a ``start_of_file`` node that names it."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, addnodes.start_of_file):
+            return parent["docname"]
+        parent = parent.parent
+    return docname
+
+
 def _translate_alt_texts(app, doctree, docname) -> None:
-    """Figures' alt texts, which MyST-NB sets in a post-transform, from the page's catalogue."""
+    """Figures' alt texts, which MyST-NB sets in a post-transform, from their page's catalogue."""
     language = app.config.language or SOURCE
     images = [n for n in doctree.findall(nodes.image) if n.get("alt")]
     if language == SOURCE or not images:
         return
-    catalog = _page_catalogue(app, docname)
-    if catalog is None:
-        return
+    catalogs: dict[str, Any] = {}
     for node in images:
-        node["alt"] = catalog.gettext(node["alt"])
+        page = _page_of(node, docname)
+        if page not in catalogs:
+            catalogs[page] = _page_catalogue(app, page)
+        if catalogs[page] is not None:
+            node["alt"] = catalogs[page].gettext(node["alt"])
 
 
 def _glue_from_the_page(retrieve):
