@@ -3,7 +3,8 @@
 The book's sources are never written to. A staging copy under ``_build/book-src`` receives the
 generated pages (each lab's student version, with a download link for its zip, and the data-card
 appendix from ``synthetic_data``); Sphinx then
-builds it with warnings as errors (``-n -W --keep-going``) and a per-seed execution cache.
+builds it with warnings as errors (``-n -W --keep-going``) and an execution cache per seed and
+edition.
 """
 
 from __future__ import annotations
