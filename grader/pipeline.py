@@ -239,6 +239,7 @@ def translate(
     # whether this computer can print.
     staging = book.stage(paths, labs, seed, pdf=True)
     pot_dir = catalogues.extract(paths, staging, seed)
+    catalogues.add_alt_texts(pot_dir, staging)
     echo(catalogues.update(pot_dir, list(languages)).rstrip())
     rows: list[catalogues.PageStats] = []
     for language in languages:

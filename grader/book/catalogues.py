@@ -6,6 +6,12 @@ template into ``book/locales/<lang>/LC_MESSAGES/<page>.po``. A paragraph whose E
 comes back *fuzzy* (the old translation kept, marked for review) and a new one *untranslated*;
 Sphinx shows the English text for both, and the tests fail until a translator has looked.
 
+A figure's alt text (``mystnb: image: alt:`` in its code cell's metadata) is never seen by the
+gettext builder: MyST-NB renders a cell's outputs after Sphinx has translated the page. So
+``alt_texts`` reads them from each staged lesson and ``add_alt_texts`` appends them to its
+page's template before the merge: they come back untranslated or fuzzy like any message, and
+the Spanish build translates the images' ``alt`` from the catalogue (``sphinx_i18n``).
+
 Source locations are left out of the templates (``gettext_location`` off): they change with
 every edit above a paragraph and would make each catalogue's diff noisy.
 """
@@ -19,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import normalize, read_po
 
 from ..errors import GraderError
 from ..paths import BOOK, BuildPaths
@@ -108,6 +114,44 @@ def extract(paths: BuildPaths, staging: Path, seed: int) -> Path:
             "--language en`)",
         )
     return out
+
+
+def alt_texts(page: Path) -> list[str]:
+    """The alt texts of a MyST notebook's figures (``mystnb: image: alt:``), in page order."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    text = page.read_text(encoding="utf-8")
+    if "{code-cell}" not in text:
+        return []
+    notebook = read_myst_markdown_notebook(text, path=page)
+    found = []
+    for cell in notebook.cells:
+        image = cell.get("metadata", {}).get("mystnb", {}).get("image", {})
+        alt = image.get("alt") if isinstance(image, dict) else None
+        if isinstance(alt, str) and alt.strip() and alt not in found:
+            found.append(alt)
+    return found
+
+
+def add_alt_texts(pot_dir: Path, staging: Path) -> int:
+    """Append each staged page's figure alt texts to its template; return how many."""
+    added = 0
+    for template in sorted(pot_dir.rglob("*.pot")):
+        page = staging / template.relative_to(pot_dir).with_suffix(".md")
+        if not page.is_file():
+            continue
+        with template.open("rb") as handle:
+            known = {m.id for m in read_po(handle)}
+        entries = [
+            f'\nmsgid {normalize(alt, width=76)}\nmsgstr ""\n'
+            for alt in alt_texts(page)
+            if alt not in known
+        ]
+        if entries:
+            with template.open("a", encoding="utf-8") as handle:
+                handle.write("".join(entries))
+            added += len(entries)
+    return added
 
 
 def update(pot_dir: Path, languages: list[str], locales: Path = LOCALES) -> str:

@@ -3,7 +3,8 @@
 The book's sources are never written to. A staging copy under ``_build/book-src`` receives the
 generated pages (each lab's student version, with a download link for its zip, and the data-card
 appendix from ``synthetic_data``); Sphinx then
-builds it with warnings as errors (``-n -W --keep-going``) and a per-seed execution cache.
+builds it with warnings as errors (``-n -W --keep-going``) and an execution cache per seed and
+edition.
 """
 
 from __future__ import annotations
@@ -135,10 +136,14 @@ def edition_labs(
     return chosen
 
 
-def _execution_cache(paths: BuildPaths, seed: int) -> Path:
+def _execution_cache(paths: BuildPaths, seed: int, language: str = SOURCE) -> Path:
     """Lessons quote numbers from the data, which depend on the seed and on the generator's
     code; a notebook's cache entry only knows its own code. So each (seed, generator) pair gets
-    its own cache, and the caches of older generators for this seed are removed."""
+    its own cache, and the caches of older generators for this seed are removed.
+
+    Each edition has a cache of its own: a lesson's figures are drawn in the edition's language
+    (its cells read ``BOOK_LANGUAGE``), with the same code, so one cache would hand the Spanish
+    edition the English figures. The data and the seed are the same, so are the numbers."""
     digest = hashlib.sha256()
     package = Path(synthetic_data.__file__).parent
     for path in sorted(package.rglob("*")):
@@ -146,9 +151,10 @@ def _execution_cache(paths: BuildPaths, seed: int) -> Path:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     root = paths.root / "jupyter_cache"
-    cache = root / f"seed-{seed}-data-{digest.hexdigest()[:12]}"
+    current = f"seed-{seed}-data-{digest.hexdigest()[:12]}"
+    cache = root / (current if language == SOURCE else f"{current}-{language}")
     for old in [root / f"seed-{seed}", *root.glob(f"seed-{seed}-data-*")]:
-        if old != cache and old.is_dir():
+        if not old.name.startswith(current) and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
     return cache
 
@@ -196,7 +202,7 @@ def stage(
         write_if_changed(staging / "labs" / zip_path.name, zip_path.read_bytes())
     data_appendix.write(staging, seed, write_if_changed, language=language)
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
-    config["execute"]["cache"] = str(_execution_cache(paths, seed).resolve())
+    config["execute"]["cache"] = str(_execution_cache(paths, seed, language).resolve())
     words = lab_words.ENGLISH if edition.is_source else lab_words.SPANISH
     substitutions = lab_words.lab_substitutions([lab for lab, _, _ in labs], words)
     config.setdefault("parse", {})["myst_substitutions"] = substitutions
@@ -230,11 +236,18 @@ def _readable(line: str, staging: Path) -> str:
 def build_html(paths: BuildPaths, staging: Path, seed: int, log, language: str = SOURCE) -> Path:
     """Run Jupyter Book's Sphinx configuration and a strict Sphinx build; return the HTML dir.
 
-    The execution cache is shared by every edition (it matches notebooks by their code, which
-    a translation does not change): lessons run once, and glued numbers are the same in each.
+    Lessons run once per edition, each in its own execution cache, with ``BOOK_LANGUAGE`` set
+    to the edition's language: their figures' words are the edition's. Glued numbers are the
+    same in each (same data, same seed); the Spanish edition writes them its way
+    (``sphinx_i18n``).
     """
     edition = Edition(paths, language)
-    env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(
+        os.environ,
+        SYNTHETIC_DATA_SEED=str(seed),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        BOOK_LANGUAGE=language,
+    )
     jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
     run = subprocess.run(
         [*jb, "config", "sphinx", str(staging)],

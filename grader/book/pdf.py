@@ -132,7 +132,12 @@ def build_pdf(
             f"found. To get it, {HOW_TO_GET_IT}."
         )
         return None
-    env = dict(os.environ, SYNTHETIC_DATA_SEED=str(seed), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(
+        os.environ,
+        SYNTHETIC_DATA_SEED=str(seed),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        BOOK_LANGUAGE=language,  # the lessons' figures in the edition's language (html.py)
+    )
     page = _single_page(edition, staging, env)
     print_pdf(browser, page, target)
     fix_outline(target, page)

@@ -17,10 +17,18 @@ whose translation is not finished.
 - A translated paragraph keeps its ``{glue:text}`` numbers. Sphinx parses each translation as
   a small document of its own, after MyST-NB has finished the page and dropped the notebook's
   state, so the glue role would find no data; it reads the page's glue data from the file
-  MyST-NB writes for that (``jupyter_execute/<page>.glue.json``) instead. The numbers are the
-  English edition's own: same cells, same execution cache.
+  MyST-NB writes for that (``jupyter_execute/<page>.glue.json``) instead. Each edition runs
+  the lessons itself (its figures are drawn in its language, ``html.build_html``); the numbers
+  are the English edition's: same data, same seed (a stopwatch reading is each run's own).
+- Glued text that is a plain number is written the edition's way (``numbers.localise``:
+  ``1,234`` and ``0.93`` become ``1.234`` and ``0,93`` in Spanish), on every page but those
+  still shown in English.
+- A figure's alt text (``mystnb: image: alt:`` of its cell) is set by MyST-NB when it renders
+  the cell's output, after Sphinx has translated the page; ``grader translate`` puts it in
+  the page's catalogue, and it is translated here, once the page is resolved.
 
-Only the HTML builder: the one-page book behind the PDF gets neither switch nor note.
+The switch and the note are for the HTML builder only: the one-page book behind the PDF gets
+neither (its numbers and alt texts are translated all the same).
 """
 
 from __future__ import annotations
@@ -31,9 +39,12 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.util.i18n import docname_to_domain
+
+from .numbers import localise
 
 SOURCE = "en"
 NAMES = {"en": "English", "es": "Español"}
@@ -95,18 +106,50 @@ def _on_page(app, pagename, templatename, context, doctree) -> None:
     )
 
 
+def _page_catalogue(app, docname: str):
+    """The page's own catalogue (``locales/<lang>/LC_MESSAGES/<page>.po``), or None."""
+    domain = docname_to_domain(docname, app.config.gettext_compact)
+    dirs = [str(Path(app.srcdir, d)) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, app.config.language, domain)
+    return catalog if found else None
+
+
 def _translate_captions(app, doctree) -> None:
     language = app.config.language or SOURCE
     toctrees = [n for n in doctree.findall(addnodes.toctree) if n.get("caption")]
     if language == SOURCE or not toctrees:
         return
-    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
-    dirs = [str(Path(app.srcdir, d)) for d in app.config.locale_dirs]
-    catalog, found = init_locale(dirs, language, domain)
-    if not found:
+    catalog = _page_catalogue(app, app.env.docname)
+    if catalog is None:
         return
     for node in toctrees:
         node["caption"] = catalog.gettext(node["caption"])
+
+
+def _page_of(node, docname: str) -> str:
+    """The page a node comes from: in the one-page book (``singlehtml``, for the PDF) each
+    page sits in a ``start_of_file`` node that names it."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, addnodes.start_of_file):
+            return parent["docname"]
+        parent = parent.parent
+    return docname
+
+
+def _translate_alt_texts(app, doctree, docname) -> None:
+    """Figures' alt texts, which MyST-NB sets in a post-transform, from their page's catalogue."""
+    language = app.config.language or SOURCE
+    images = [n for n in doctree.findall(nodes.image) if n.get("alt")]
+    if language == SOURCE or not images:
+        return
+    catalogs: dict[str, Any] = {}
+    for node in images:
+        page = _page_of(node, docname)
+        if page not in catalogs:
+            catalogs[page] = _page_catalogue(app, page)
+        if catalogs[page] is not None:
+            node["alt"] = catalogs[page].gettext(node["alt"])
 
 
 def _glue_from_the_page(retrieve):
@@ -135,6 +178,30 @@ def _glue_from_the_page(retrieve):
     return retrieve_glue_data
 
 
+def _localised_text(run):
+    """``PasteTextRole.run`` whose plain numbers are written in the page's language."""
+
+    def localised_run(self):
+        pasted, messages = run(self)
+        env = getattr(self.document.settings, "env", None)
+        if env is None:
+            return pasted, messages
+        language = env.config.language or SOURCE
+        if env.docname in set(env.config.i18n_pending):
+            language = SOURCE  # shown in English, numbers included
+        for i, node in enumerate(pasted):
+            if isinstance(node, nodes.inline) and "pasted-text" in node["classes"]:
+                text = localise(node.astext(), language)
+                if text != node.astext():
+                    new = nodes.inline(text, text, classes=node["classes"])
+                    new.source, new.line = node.source, node.line
+                    pasted[i] = new
+        return pasted, messages
+
+    localised_run.i18n = True  # type: ignore[attr-defined]
+    return localised_run
+
+
 def _patch_glue(app, config) -> None:
     if (config.language or SOURCE) == SOURCE:
         return
@@ -142,11 +209,14 @@ def _patch_glue(app, config) -> None:
 
     if not getattr(roles.retrieve_glue_data, "i18n", False):
         roles.retrieve_glue_data = _glue_from_the_page(roles.retrieve_glue_data)
+    if not getattr(roles.PasteTextRole.run, "i18n", False):
+        roles.PasteTextRole.run = _localised_text(roles.PasteTextRole.run)
 
 
 def setup(app) -> dict[str, Any]:
     app.connect("config-inited", _patch_glue)
     app.connect("doctree-read", _translate_captions)
+    app.connect("doctree-resolved", _translate_alt_texts)
     app.add_config_value("i18n_switch_to", [], "html", types=[list])
     app.add_config_value("i18n_pending", [], "html", types=[list])
     app.connect("html-page-context", _on_page)
