@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,6 +239,8 @@ def translate(
     # pdf=True: the PDF's link is raw HTML, never a message, so the templates do not depend on
     # whether this computer can print.
     staging = book.stage(paths, labs, seed, pdf=True)
+    # Its conf.py, which a build writes; a build that stopped early may not have.
+    book.sphinx_config(staging, dict(os.environ, SYNTHETIC_DATA_SEED=str(seed)))
     pot_dir = catalogues.extract(paths, staging, seed)
     catalogues.add_alt_texts(pot_dir, staging)
     echo(catalogues.update(pot_dir, list(languages)).rstrip())

@@ -233,6 +233,24 @@ def _readable(line: str, staging: Path) -> str:
     return re.sub(r"book/labs/(lab[\w-]+)\.ipynb", r"the page of \1 (from labs/\1/\1.md)", line)
 
 
+def sphinx_config(staging: Path, env: dict[str, str]) -> None:
+    """Write the staged book's ``conf.py`` from its ``_config.yml`` (Jupyter Book's own step)."""
+    jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+    run = subprocess.run(
+        [*jb, "config", "sphinx", str(staging)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if run.returncode != 0:
+        raise GraderError(
+            "Jupyter Book could not read book/_config.yml or book/_toc.yml:\n"
+            + (run.stderr or run.stdout)[-2000:],
+            "check the YAML in book/_config.yml and book/_toc.yml",
+        )
+
+
 def build_html(paths: BuildPaths, staging: Path, seed: int, log, language: str = SOURCE) -> Path:
     """Run Jupyter Book's Sphinx configuration and a strict Sphinx build; return the HTML dir.
 
@@ -248,20 +266,7 @@ def build_html(paths: BuildPaths, staging: Path, seed: int, log, language: str =
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         BOOK_LANGUAGE=language,
     )
-    jb = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
-    run = subprocess.run(
-        [*jb, "config", "sphinx", str(staging)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    if run.returncode != 0:
-        raise GraderError(
-            "Jupyter Book could not read book/_config.yml or book/_toc.yml:\n"
-            + (run.stderr or run.stdout)[-2000:],
-            "check the YAML in book/_config.yml and book/_toc.yml",
-        )
+    sphinx_config(staging, env)
     paths.logs.mkdir(parents=True, exist_ok=True)
     log_file = paths.logs / f"book{edition.log_suffix}.log"
     cmd = [
