@@ -12,7 +12,7 @@ from __future__ import annotations
 TITLE = "Abrir los datos en manos privadas para el bien público"
 SEARCH = "Buscar en este libro..."
 # The note at the top of a lab's page (html.LAB_NOTE in English): the Spanish zip and notebook.
-LAB_NOTE = """:::{{admonition}} Esta página muestra la versión para estudiantes
+LAB_NOTE = """:::{{admonition}} Esta página muestra la versión para participantes
 :class: note
 **Descarga:** {{download}}`{zip_name} <{zip_name}>`, un solo archivo con todo: el cuaderno,
 sus datos sintéticos, sus verificaciones, `check_my_lab.py` y los pasos de instalación, en
