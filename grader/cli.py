@@ -11,6 +11,7 @@ import click
 from .cli_book import register as register_book_commands
 from .cli_capacity import register as register_capacity_commands
 from .cli_hub import register as register_hub_commands
+from .cli_options import language_option
 from .cli_trainer import register as register_trainer_commands
 from .errors import GraderError
 from .paths import DEFAULT_BUILD
@@ -93,11 +94,9 @@ register_book_commands(main, _fail)
 # --- Running a cohort --------------------------------------------------------------------------
 
 DEFAULT_COURSE = Path("cohort")
-# The languages a lab's student version is built in (grader/build/lab_i18n.py).
-_language_option = click.option(
-    "--language", type=click.Choice(["en", "es"]), default="en", show_default=True,
-    help="The student version's language: same cells, tests and points in each.",
-)  # fmt: skip
+_language_option = language_option(
+    "The student version's language: same cells, tests and points in each."
+)
 _course_option = click.option(
     "--course",
     "course_dir",

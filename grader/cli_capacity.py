@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from .cli_options import language_option
+
 
 def register(main, _run) -> None:
     @main.group()
@@ -24,13 +26,7 @@ def register(main, _run) -> None:
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder for the CSVs and charts (default: FOLDER/capacity-report).",
     )
-    @click.option(
-        "--language",
-        type=click.Choice(["en", "es"]),
-        default="en",
-        show_default=True,
-        help="Language of the CSV headers, titles and chart labels (values stay the same).",
-    )
+    @language_option("Language of the CSV headers, titles and chart labels (values stay the same).")
     def capacity_report(folder: Path, out: Path | None, language: str) -> None:
         """Read every saved self-assessment (.json) in FOLDER and write a cohort report.
 

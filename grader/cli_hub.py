@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from .cli_options import language_option
+
 _hub_option = click.option(
     "--hub",
     "hub_dir",
@@ -111,13 +113,7 @@ def register(main, _run, _open, _course_option) -> None:
 
     @hub.command("release")
     @click.argument("lab")
-    @click.option(
-        "--language",
-        type=click.Choice(["en", "es"]),
-        default="en",
-        show_default=True,
-        help="The student version's language (one per lab on a hub).",
-    )
+    @language_option("The student version's language (one per lab on a hub).")
     @_hub_option
     def hub_release(lab, language, hub_dir) -> None:
         """Put LAB's student version in the exchange: learners fetch it in their Assignments tab.
